@@ -1,0 +1,39 @@
+"""The bot's SQLite storage: connection, migrations and repositories."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from storage.db import Database
+from storage.members import Members
+from storage.migrations import DatabaseTooNewError, migrate
+from storage.people import People
+from storage.state import StateStore
+
+__all__ = ["DatabaseTooNewError", "Storage"]
+
+
+@dataclass(frozen=True)
+class Storage:
+    """The opened database and one repository per concept."""
+
+    db: Database
+    members: Members
+    people: People
+    state: StateStore
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Storage:
+        """Open the database, apply pending migrations and build the repositories."""
+        db = await Database.open(path)
+        try:
+            await migrate(db)
+        except BaseException:
+            await db.close()
+            raise
+        return cls(db=db, members=Members(db), people=People(db), state=StateStore(db))
+
+    async def close(self) -> None:
+        """Close the database."""
+        await self.db.close()

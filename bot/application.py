@@ -1,0 +1,134 @@
+"""The one wiring point: build the Application with its storage, persistence and handlers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from telegram import BotCommand, BotCommandScopeChat
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import Application, ContextTypes, Defaults
+from telegram.request import HTTPXRequest
+
+from bot.context import BotApplication, BotContext, Services
+from bot.i18n import INDONESIAN_LANGUAGE_CODES, N_, translator
+from bot.persistence import SQLitePersistence
+from bot.settings import Settings
+from bot.updates import UpdateProcessor
+from handlers import (
+    approvals,
+    artisan_registration,
+    buyer_registration,
+    errors,
+    fallback,
+    gate,
+    language,
+    members,
+    menu,
+)
+from storage import Storage
+
+logger = logging.getLogger(__name__)
+
+MEMBER_COMMANDS = (
+    ("start", N_("Main menu")),
+    ("help", N_("What I can do")),
+    ("profile", N_("What you registered")),
+    ("language", N_("Choose your language")),
+    ("cancel", N_("Stop what you are doing")),
+)
+ADMIN_COMMANDS = (
+    ("pending", N_("Registrations waiting for approval")),
+    ("members", N_("List and manage members")),
+)
+
+
+@dataclass(frozen=True)
+class AssembledBot:
+    """The application and the processor that feeds it updates one at a time."""
+
+    application: BotApplication
+    processor: UpdateProcessor
+
+
+def build_application(settings: Settings, storage: Storage, token: str) -> AssembledBot:
+    """Assemble the application; the storage must already be open (persistence loads from it)."""
+    persistence = SQLitePersistence(storage.state)
+    application: BotApplication = (
+        Application.builder()
+        .token(token)
+        .base_url(settings.api_base_url)
+        .base_file_url(settings.file_base_url)
+        .request(_request(settings))
+        .get_updates_request(_request(settings))
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
+        .context_types(ContextTypes(context=BotContext, bot_data=Services))
+        .persistence(persistence)
+        # The bot runs its own update loop, which confirms an update only after processing it.
+        .updater(None)
+        .build()
+    )
+    application.bot_data.bind(settings, storage)
+
+    # The gate identifies the sender and stops updates from groups before any flow sees them.
+    application.add_handlers(gate.handlers(), group=-1)
+    # Within group 0 the first matching handler wins, so the order below is the routing:
+    # conversations first (they own a person's messages while active), then commands and
+    # buttons by flow, and the catch-alls last so that nothing goes unanswered.
+    application.add_handlers(
+        [
+            *artisan_registration.handlers(),
+            *buyer_registration.handlers(),
+            *menu.handlers(),
+            *approvals.handlers(),
+            *members.handlers(),
+            *language.handlers(),
+            *fallback.handlers(),
+        ],
+        group=0,
+    )
+    application.add_error_handler(errors.report_error)
+    return AssembledBot(application, UpdateProcessor(application, persistence, storage.state))
+
+
+def _request(settings: Settings) -> HTTPXRequest:
+    host = urlparse(settings.api_base_url).hostname or ""
+    local = host in ("127.0.0.1", "localhost", "::1")
+    # A loopback Bot API (a local server or the emulator) must not go through a proxy.
+    return HTTPXRequest(
+        connection_pool_size=8,
+        read_timeout=float(settings.poll_timeout + 10),
+        httpx_kwargs={"trust_env": False} if local else {},
+    )
+
+
+async def register_commands(application: BotApplication, settings: Settings) -> None:
+    """Register the command menu per language and for admins; a failure is logged, not fatal.
+
+    Telegram shows the commands registered for the person's language code, else the default
+    ones; that mirrors how the bot picks a locale: Indonesian for the region's languages,
+    English for every other.
+    """
+    bot = application.bot
+    for codes, locale in ((INDONESIAN_LANGUAGE_CODES, "id"), ({""}, "en"), ({"en"}, "en")):
+        t = translator(locale)
+        members = [BotCommand(name, t._(text)) for name, text in MEMBER_COMMANDS]
+        admins = members + [BotCommand(name, t._(text)) for name, text in ADMIN_COMMANDS]
+        for code in sorted(codes):
+            await _try(bot.set_my_commands(members, language_code=code or None))
+            for admin_id in settings.admin_ids:
+                await _try(
+                    bot.set_my_commands(
+                        admins, scope=BotCommandScopeChat(admin_id), language_code=code or None
+                    )
+                )
+
+
+async def _try(call: Awaitable[object]) -> None:
+    try:
+        await call
+    except TelegramError as error:
+        logger.warning("could not register the bot's commands, serving anyway: %s", error)

@@ -1,0 +1,94 @@
+"""Translations (gettext catalogs compiled at start) and locale-aware formatting (Babel)."""
+
+from __future__ import annotations
+
+import gettext
+from datetime import date, datetime
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency, format_decimal
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+DOMAIN = "messages"
+LOCALES = ("id", "en")
+INDONESIAN_LANGUAGE_CODES = frozenset({"id", "jv", "su", "ms"})
+
+
+def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
+    """Mark a string for extraction without translating it yet."""
+    return message
+
+
+def locale_from_language_code(language_code: str | None) -> str:
+    """Map a Telegram language_code to the bot's locale: Indonesian for the region's languages."""
+    if not language_code:
+        return "id"
+    primary = language_code.replace("_", "-").split("-")[0].lower()
+    return "id" if primary in INDONESIAN_LANGUAGE_CODES else "en"
+
+
+def resolve_locale(stored: str | None, language_code: str | None, *, has_user: bool) -> str | None:
+    """Pick a person's locale: their stored choice, else Telegram's code; None means the default."""
+    if stored in LOCALES:
+        return stored
+    if not has_user:
+        return None
+    return locale_from_language_code(language_code)
+
+
+@cache
+def _translations(locale: str, locales_dir: Path = LOCALES_DIR) -> gettext.NullTranslations:
+    po_path = locales_dir / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not po_path.exists():
+        return gettext.NullTranslations()
+    with po_path.open("rb") as po_file:
+        catalog = read_po(po_file, locale=locale)
+    buffer = BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+class Translator:
+    """Translate and format for one locale."""
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale if locale in LOCALES else "id"
+        self._catalog = _translations(self.locale)
+
+    def _(self, message: str) -> str:
+        """Translate a message."""
+        return self._catalog.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        """Translate a message whose form depends on a count."""
+        return self._catalog.ngettext(singular, plural, count)
+
+    def number(self, value: int | float) -> str:
+        """Write a number the way the reader's locale does (3.500 or 3,500)."""
+        return format_decimal(value, locale=self.locale)
+
+    def rupiah(self, amount: int) -> str:
+        """Write Rupiah without cents: Rp17.600.000 or IDR17,600,000."""
+        return format_currency(
+            amount, "IDR", format="¤#,##0", currency_digits=False, locale=self.locale
+        )
+
+    def date(self, value: date) -> str:
+        """Write a date in the locale's long form (5 November 2024)."""
+        return format_date(value, format="long", locale=self.locale)
+
+    def datetime(self, value: datetime) -> str:
+        """Write a date and time in the locale's medium form."""
+        return format_datetime(value, format="medium", locale=self.locale)
+
+
+@cache
+def translator(locale: str) -> Translator:
+    """Return the shared translator for a locale."""
+    return Translator(locale)

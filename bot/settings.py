@@ -1,0 +1,111 @@
+"""Settings read from the environment and a `.env` file, all prefixed `KENDANG_`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_VILLAGES = ("Minggirsari", "Ngoran", "Jiwut", "Jeding")
+SUPPORTED_LOCALES = ("id", "en")
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names it."""
+
+
+class Settings(BaseSettings):
+    """Everything the bot can be configured with."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="KENDANG_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    bot_token: SecretStr | None = None
+    db_path: Path = Path("kendang.db")
+    admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    api_base_url: str = "https://api.telegram.org/bot"
+    api_file_url: str | None = None
+    default_locale: Literal["id", "en"] = "id"
+    villages: Annotated[tuple[str, ...], NoDecode] = DEFAULT_VILLAGES
+    buyer_approval: bool = False
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_secret: SecretStr | None = None
+    poll_timeout: int = Field(default=25, ge=0, le=50)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("villages", mode="before")
+    @classmethod
+    def _split_villages(cls, value: object) -> object:
+        if isinstance(value, str):
+            names = tuple(part.strip() for part in value.split(",") if part.strip())
+            if not names:
+                raise ValueError("give at least one village name")
+            return names
+        return value
+
+    @field_validator("api_base_url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.webhook_url and not self.webhook_secret:
+            raise ValueError("KENDANG_WEBHOOK_SECRET is required when KENDANG_WEBHOOK_URL is set")
+        if self.webhook_secret and not _valid_secret(self.webhook_secret.get_secret_value()):
+            raise ValueError("KENDANG_WEBHOOK_SECRET must be 1-256 characters of A-Z a-z 0-9 _ -")
+        return self
+
+    @property
+    def file_base_url(self) -> str:
+        """Return the file download URL matching the API base URL."""
+        if self.api_file_url:
+            return self.api_file_url
+        if self.api_base_url.endswith("/bot"):
+            return self.api_base_url[: -len("/bot")] + "/file/bot"
+        return self.api_base_url.replace("/bot", "/file/bot", 1)
+
+    def token(self) -> str:
+        """Return the bot token, or fail naming the setting."""
+        if self.bot_token is None or not self.bot_token.get_secret_value().strip():
+            raise SettingsError(
+                "KENDANG_BOT_TOKEN is required to run the bot "
+                "(get one from @BotFather, or try `kendang-bot playground`)"
+            )
+        return self.bot_token.get_secret_value().strip()
+
+    def is_admin(self, user_id: int) -> bool:
+        """Tell whether this Telegram user is one of the configured admins."""
+        return user_id in self.admin_ids
+
+
+def _valid_secret(secret: str) -> bool:
+    allowed = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+    return 0 < len(secret) <= 256 and set(secret) <= allowed
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning validation errors into one line that names the setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else ""
+        message = first["msg"].removeprefix("Value error, ")
+        if not field:
+            raise SettingsError(message) from None
+        raise SettingsError(f"KENDANG_{field.upper()} is malformed: {message}") from None

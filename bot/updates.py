@@ -1,0 +1,110 @@
+"""Process each update exactly once and confirm it to Telegram only after its effects are saved."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import Update
+from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
+
+from bot.context import BotApplication
+from bot.persistence import SQLitePersistence
+from storage.state import StateStore
+
+logger = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+MAX_BACKOFF_SECONDS = 30.0
+
+
+class UpdateProcessor:
+    """Run one update through the application and commit its state with its id."""
+
+    def __init__(
+        self, application: BotApplication, persistence: SQLitePersistence, state: StateStore
+    ) -> None:
+        self._application = application
+        self._persistence = persistence
+        self._state = state
+        # Webhook requests may arrive together; conversations need one update at a time.
+        self._lock = asyncio.Lock()
+
+    async def process(self, update: Update) -> None:
+        """Apply an update once: a redelivered update whose effects were saved is skipped."""
+        async with self._lock:
+            if await self._state.is_processed(update.update_id):
+                logger.info("skipping update %s: already processed", update.update_id)
+                return
+            await self._application.process_update(update)
+            await self._application.update_persistence()
+            await self._persistence.commit(update.update_id)
+
+
+async def poll(
+    application: BotApplication,
+    processor: UpdateProcessor,
+    stop: asyncio.Event,
+    *,
+    poll_timeout: int,
+) -> None:
+    """Long-poll getUpdates until `stop` is set, confirming each update after processing it.
+
+    The next call's offset is what confirms an update to Telegram, so an update still being
+    processed when the process dies is delivered again on restart.
+    """
+    offset: int | None = None
+    backoff = 1.0
+    stop_waiter = asyncio.ensure_future(stop.wait())
+    try:
+        while not stop.is_set():
+            fetch = asyncio.ensure_future(
+                application.bot.get_updates(
+                    offset=offset, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES
+                )
+            )
+            await asyncio.wait({fetch, stop_waiter}, return_when=asyncio.FIRST_COMPLETED)
+            if stop.is_set():
+                fetch.cancel()
+                break
+            try:
+                updates = fetch.result()
+            except RetryAfter as error:
+                await _sleep_unless_stopped(stop, float(_seconds(error.retry_after)))
+                continue
+            except TimedOut:
+                continue
+            except InvalidToken:
+                raise
+            except (Conflict, NetworkError) as error:
+                logger.warning("getUpdates failed (%s); retrying in %.0f s", error, backoff)
+                await _sleep_unless_stopped(stop, backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+                continue
+            backoff = 1.0
+            for update in updates:
+                await processor.process(update)
+                offset = update.update_id + 1
+                if stop.is_set():
+                    break
+    finally:
+        stop_waiter.cancel()
+    if offset is not None:
+        # Confirm the last processed update so that it is not delivered again after restart.
+        try:
+            await application.bot.get_updates(offset=offset, timeout=0, limit=1)
+        except Exception as error:  # the next start skips it anyway, by its stored id
+            logger.info("could not confirm the last update at stop: %s", error)
+
+
+def _seconds(value: object) -> float:
+    if hasattr(value, "total_seconds"):
+        return float(value.total_seconds())
+    return float(value)  # type: ignore[arg-type]
+
+
+async def _sleep_unless_stopped(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        return

@@ -1,0 +1,117 @@
+"""Small helpers shared by the flows: replying, keyboards, escaping, checks on the sender."""
+
+from __future__ import annotations
+
+import html
+import unicodedata
+from collections.abc import Sequence
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.error import BadRequest
+
+from bot.context import BotContext
+from bot.i18n import Translator, resolve_locale, translator
+from storage import Storage
+
+Button = tuple[str, str]
+ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+
+MAX_NAME_LENGTH = 64
+
+
+def esc(text: str | None) -> str:
+    """Escape text typed by a person for HTML parse mode."""
+    return html.escape(text or "", quote=False)
+
+
+def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup:
+    """Build an inline keyboard from rows of (label, callback_data)."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+def column(buttons: Sequence[Button]) -> InlineKeyboardMarkup:
+    """Build an inline keyboard with one large button per row."""
+    return keyboard([[button] for button in buttons])
+
+
+async def reply(
+    update: Update,
+    context: BotContext,
+    text: str,
+    markup: ReplyMarkup | None = None,
+) -> Message | None:
+    """Send a message into the chat the update came from."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    return await context.bot.send_message(chat.id, text, reply_markup=markup)
+
+
+async def show(
+    update: Update,
+    context: BotContext,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+) -> None:
+    """Answer a button tap by editing its message in place; otherwise send a new message."""
+    query = update.callback_query
+    if query is not None and isinstance(query.message, Message) and query.message.text is not None:
+        try:
+            await query.edit_message_text(text, reply_markup=markup)
+            return
+        except BadRequest as error:
+            if "not modified" in str(error).lower():
+                return
+            if "not found" not in str(error).lower():
+                raise
+    await reply(update, context, text, markup)
+
+
+async def answer_button(update: Update, text: str | None = None, *, alert: bool = False) -> None:
+    """Answer a callback query at once, so the person's button stops spinning."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=alert)
+
+
+async def refuse_unless_admin(update: Update, context: BotContext) -> bool:
+    """Politely refuse a non-admin; return True when the sender is an admin."""
+    if context.is_admin:
+        return True
+    message = context.t._("Sorry, only the cooperative's admins can do that.")
+    if update.callback_query is not None:
+        await answer_button(update, message, alert=True)
+    else:
+        await reply(update, context, message)
+    return False
+
+
+def clean_text(raw: str | None, max_length: int = MAX_NAME_LENGTH) -> str | None:
+    """Return typed text trimmed to one line; None if empty, too long or without letters."""
+    if raw is None:
+        return None
+    text = " ".join(raw.split())
+    if not text or len(text) > max_length:
+        return None
+    if not any(unicodedata.category(char)[0] in "LN" for char in text):
+        return None
+    return text
+
+
+async def translator_for(storage: Storage, default_locale: str, telegram_id: int) -> Translator:
+    """Return the translator for someone other than the sender (an admin or a member)."""
+    person = await storage.people.get(telegram_id)
+    locale = resolve_locale(
+        person.chosen_locale if person else None,
+        person.language_code if person else None,
+        has_user=person is not None,
+    )
+    return translator(locale or default_locale)

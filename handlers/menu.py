@@ -1,0 +1,169 @@
+"""/start, the main menu of each role, /help and the profile view."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+
+from bot.context import BotContext
+from bot.i18n import Translator
+from handlers.common import Button, answer_button, column, esc, show
+from storage.models import Member, MemberStatus, Role
+
+CHOOSE_ARTISAN = "role:artisan"
+CHOOSE_BUYER = "role:buyer"
+MAIN_MENU = "menu:main"
+HELP = "menu:help"
+PROFILE = "menu:profile"
+LANGUAGE = "lang:menu"
+MEMBERS = "mem:menu"
+PENDING = "mem:pending"
+
+PRIVATE = filters.ChatType.PRIVATE
+
+
+def role_choice(t: Translator) -> InlineKeyboardMarkup:
+    """Buttons for a newcomer to say who they are."""
+    return column(
+        [(t._("🪘 I am an artisan"), CHOOSE_ARTISAN), (t._("🧳 I am a buyer"), CHOOSE_BUYER)]
+    )
+
+
+def _common_buttons(t: Translator) -> list[Button]:
+    return [(t._("🌐 Language"), LANGUAGE), (t._("❓ Help"), HELP)]
+
+
+def admin_menu(t: Translator) -> tuple[str, InlineKeyboardMarkup]:
+    """The admin's main menu."""
+    text = t._("<b>Admin menu</b>\nWhat would you like to do?")
+    buttons: list[Button] = [
+        (t._("📝 Pending registrations"), PENDING),
+        (t._("👥 Members"), MEMBERS),
+        *_common_buttons(t),
+    ]
+    return text, column(buttons)
+
+
+def member_menu(t: Translator, member: Member) -> tuple[str, InlineKeyboardMarkup]:
+    """The main menu of an active artisan or buyer."""
+    if member.role is Role.ARTISAN:
+        text = t._("<b>Main menu</b>\nHello {name}! What would you like to do?").format(
+            name=esc(member.name)
+        )
+    else:
+        text = t._("<b>Main menu</b>\nWelcome, {name}. What would you like to do?").format(
+            name=esc(member.name)
+        )
+    return text, column([(t._("👤 My profile"), PROFILE), *_common_buttons(t)])
+
+
+def menu_for(context: BotContext, first_name: str) -> tuple[str, InlineKeyboardMarkup]:
+    """Pick what /start shows this person, from their role and status."""
+    t = context.t
+    member = context.member
+    if context.is_admin:
+        return admin_menu(t)
+    if member is None:
+        text = t._(
+            "Hello {name}! 👋\nThis is the bot of the djembe drum cooperative of Blitar.\n"
+            "Who are you?"
+        ).format(name=esc(first_name))
+        return text, role_choice(t)
+    if member.status is MemberStatus.ACTIVE:
+        return member_menu(t, member)
+    if member.status is MemberStatus.PENDING:
+        text = t._(
+            "Thank you, {name}. Your registration is waiting for an admin's approval. "
+            "I will send you a message as soon as it is decided."
+        ).format(name=esc(member.name))
+        return text, column(_common_buttons(t))
+    if member.status is MemberStatus.REJECTED:
+        text = t._("Your earlier registration was not approved. You can register again:")
+        return text, role_choice(t)
+    text = t._(
+        "Your membership is not active at the moment. Please contact the cooperative's admin."
+    )
+    return text, column(_common_buttons(t))
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """Greet the person and show the menu that fits who they are."""
+    user = update.effective_user
+    text, markup = menu_for(context, user.first_name if user else "")
+    await answer_button(update)
+    await show(update, context, text, markup)
+
+
+def help_text(context: BotContext) -> str:
+    """List what this person can do."""
+    t = context.t
+    lines = [t._("<b>What I can do</b>")]
+    lines.append(t._("/start or /menu: the main menu"))
+    member = context.member
+    if member is not None and member.status is MemberStatus.ACTIVE:
+        lines.append(t._("/profile: what you registered"))
+    elif member is None and not context.is_admin:
+        lines.append(t._("/start: register as an artisan or a buyer"))
+    if context.is_admin:
+        lines.append(t._("/pending: registrations waiting for approval"))
+        lines.append(t._("/members: list members, deactivate or reactivate them"))
+    lines.append(t._("/language: choose Indonesian or English"))
+    lines.append(t._("/cancel: stop what you are doing"))
+    lines.append(t._("/help: this list"))
+    return "\n".join(lines)
+
+
+async def show_help(update: Update, context: BotContext) -> None:
+    """Show what this person can do."""
+    await answer_button(update)
+    await show(update, context, help_text(context), column([(context.t._("⬅️ Menu"), MAIN_MENU)]))
+
+
+def profile_text(t: Translator, member: Member) -> str:
+    """Describe a member's registration, escaped for HTML."""
+    status = status_label(t, member.status)
+    lines = [t._("<b>{name}</b>").format(name=esc(member.name))]
+    if member.role is Role.ARTISAN:
+        lines.append(t._("Artisan · {status}").format(status=status))
+        lines.append(t._("Village: {village}").format(village=esc(member.village)))
+        lines.append(t._("Workshop: {workshop}").format(workshop=esc(member.workshop)))
+        lines.append(t._("Phone: {phone}").format(phone=esc(member.phone) if member.phone else "—"))
+    else:
+        lines.append(t._("Buyer · {status}").format(status=status))
+        lines.append(t._("Company: {company}").format(company=esc(member.company)))
+        lines.append(t._("Country: {country}").format(country=esc(member.country)))
+    lines.append(t._("Registered on {date}").format(date=t.date(member.created_at.date())))
+    return "\n".join(lines)
+
+
+def status_label(t: Translator, status: MemberStatus) -> str:
+    """Name a member status in the reader's language."""
+    labels = {
+        MemberStatus.PENDING: t._("waiting for approval"),
+        MemberStatus.ACTIVE: t._("active"),
+        MemberStatus.REJECTED: t._("not approved"),
+        MemberStatus.DEACTIVATED: t._("deactivated"),
+    }
+    return labels[status]
+
+
+async def show_profile(update: Update, context: BotContext) -> None:
+    """Show the sender what they registered."""
+    await answer_button(update)
+    back = column([(context.t._("⬅️ Menu"), MAIN_MENU)])
+    if context.member is None:
+        await show(update, context, context.t._("You have not registered yet. Tap /start."), back)
+        return
+    await show(update, context, profile_text(context.t, context.member), back)
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, None]]:
+    """Return the menu's handlers."""
+    return [
+        CommandHandler(["start", "menu"], start, filters=PRIVATE),
+        CommandHandler("help", show_help, filters=PRIVATE),
+        CommandHandler("profile", show_profile, filters=PRIVATE),
+        CallbackQueryHandler(start, pattern=f"^{MAIN_MENU}$"),
+        CallbackQueryHandler(show_help, pattern=f"^{HELP}$"),
+        CallbackQueryHandler(show_profile, pattern=f"^{PROFILE}$"),
+    ]

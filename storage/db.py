@@ -1,0 +1,84 @@
+"""One aiosqlite connection with serialized, explicit transactions."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+Params = Sequence[Any] | dict[str, Any]
+
+
+class Database:
+    """The bot's SQLite database: WAL, foreign keys, and one operation at a time.
+
+    A single connection interleaves the statements of different coroutines, so every
+    transaction and every read holds the same lock; writes begin with BEGIN IMMEDIATE so
+    that a read-then-write never fails with "database is locked" halfway.
+    """
+
+    def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
+        self._connection = connection
+        self._lock = asyncio.Lock()
+        self.path = path
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Database:
+        """Open (creating if needed) the database file with the bot's pragmas."""
+        path = Path(path)
+        if str(path) != ":memory:":
+            path.parent.mkdir(parents=True, exist_ok=True)
+        connection = await aiosqlite.connect(path, isolation_level=None)
+        connection.row_factory = sqlite3.Row
+        for pragma in (
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA synchronous=NORMAL",
+            "PRAGMA foreign_keys=ON",
+            "PRAGMA busy_timeout=5000",
+        ):
+            await connection.execute(pragma)
+        return cls(connection, path)
+
+    async def close(self) -> None:
+        """Close the connection (its worker thread would otherwise keep the process alive)."""
+        async with self._lock:
+            await self._connection.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Run the block as one write transaction; roll back on any error or cancellation."""
+        async with self._lock:
+            await self._connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._connection
+            except BaseException:
+                await asyncio.shield(self._connection.execute("ROLLBACK"))
+                raise
+            await asyncio.shield(self._connection.execute("COMMIT"))
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        """Run a query and return its first row."""
+        async with self._lock, self._connection.execute(sql, params) as cursor:
+            row: sqlite3.Row | None = await cursor.fetchone()
+            return row
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        """Run a query and return all its rows."""
+        async with self._lock, self._connection.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def fetch_value(self, sql: str, params: Params = ()) -> Any:
+        """Run a query and return the first column of its first row (None when no row)."""
+        row = await self.fetch_one(sql, params)
+        return None if row is None else row[0]
+
+    async def execute_script(self, statements: Iterable[str]) -> None:
+        """Run statements one by one inside one transaction (DDL is transactional in SQLite)."""
+        async with self.transaction() as connection:
+            for statement in statements:
+                await connection.execute(statement)
