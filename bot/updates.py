@@ -6,7 +6,7 @@ import asyncio
 import logging
 
 from telegram import Update
-from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.error import InvalidToken, RetryAfter, TelegramError, TimedOut
 
 from bot.context import BotApplication
 from bot.persistence import SQLitePersistence
@@ -76,7 +76,7 @@ async def poll(
                 continue
             except InvalidToken:
                 raise
-            except (Conflict, NetworkError) as error:
+            except TelegramError as error:  # Conflict, network trouble, 5xx: try again later
                 logger.warning("getUpdates failed (%s); retrying in %.0f s", error, backoff)
                 await _sleep_unless_stopped(stop, backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)

@@ -1,0 +1,105 @@
+"""Fixtures: the local Bot API emulator and the real bot serving it over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.emulator import BotApiEmulator, Person
+from bot.serve import serve
+from bot.settings import Settings
+
+TOKEN = "123456:TEST-token"
+ADMIN_ANI = 9001
+ADMIN_BUDI = 9002
+
+
+def make_settings(emulator: BotApiEmulator, db_path: Path, **overrides: Any) -> Settings:
+    """Settings for a bot serving the emulator, independent of the machine's environment."""
+    values: dict[str, Any] = {
+        "bot_token": TOKEN,
+        "db_path": db_path,
+        "api_base_url": emulator.base_url,
+        "api_file_url": emulator.base_file_url,
+        "admin_ids": (ADMIN_ANI, ADMIN_BUDI),
+        "default_locale": "id",
+        "poll_timeout": 1,
+        "webhook_url": None,
+        "webhook_secret": None,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[BotApiEmulator]:
+    """A fresh emulator on a free loopback port."""
+    running = BotApiEmulator()
+    await running.start()
+    yield running
+    await running.stop()
+
+
+@dataclass
+class RunningBot:
+    """The bot serving the emulator, with helpers to make people."""
+
+    emulator: BotApiEmulator
+    settings: Settings
+
+    def person(
+        self, user_id: int, first_name: str, language_code: str | None = "id", **kwargs: Any
+    ) -> Person:
+        """A Telegram user who talks to the bot."""
+        return Person(
+            self.emulator, user_id, first_name, language_code=language_code, **kwargs
+        )
+
+    def admin(self, user_id: int = ADMIN_ANI, first_name: str = "Ani", **kwargs: Any) -> Person:
+        """One of the configured admins."""
+        return self.person(user_id, first_name, **kwargs)
+
+
+@pytest.fixture
+async def start_bot(
+    emulator: BotApiEmulator, tmp_path: Path
+) -> AsyncIterator[Callable[..., Any]]:
+    """Start the bot with setting overrides; every bot started is stopped cleanly at the end."""
+    running: list[tuple[asyncio.Event, asyncio.Task[None]]] = []
+
+    async def start(**overrides: Any) -> RunningBot:
+        settings = make_settings(emulator, tmp_path / "kendang.db", **overrides)
+        stop = asyncio.Event()
+        task = asyncio.create_task(serve(settings, TOKEN, stop))
+        running.append((stop, task))
+        await _wait_until_polling(emulator, task)
+        return RunningBot(emulator, settings)
+
+    yield start
+    for stop, task in running:
+        stop.set()
+    for _, task in running:
+        await asyncio.wait_for(task, timeout=15)
+    assert emulator.violations == [], "the bot broke the Bot API spec"
+
+
+async def _wait_until_polling(emulator: BotApiEmulator, task: asyncio.Task[None]) -> None:
+    for _ in range(500):
+        if task.done():
+            task.result()
+        if any(request.method == "getUpdates" for request in emulator.requests):
+            return
+        await asyncio.sleep(0.01)
+    raise TimeoutError("the bot did not start polling")
+
+
+@pytest.fixture
+async def bot(start_bot: Callable[..., Any]) -> RunningBot:
+    """The bot with default test settings."""
+    running: RunningBot = await start_bot()
+    return running
