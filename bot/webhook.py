@@ -25,10 +25,10 @@ class WebhookHandler(tornado.web.RequestHandler):
     """Receive one update from Telegram."""
 
     def initialize(
-        self, application: BotApplication, processor: UpdateProcessor, secret: str
+        self, bot_application: BotApplication, processor: UpdateProcessor, secret: str
     ) -> None:
-        """Keep what each request needs."""
-        self._application = application
+        """Keep what each request needs (tornado passes its own `application` already)."""
+        self._application = bot_application
         self._processor = processor
         self._secret = secret
 
@@ -58,7 +58,7 @@ async def serve_webhook(
             (
                 path,
                 WebhookHandler,
-                {"application": application, "processor": processor, "secret": secret},
+                {"bot_application": application, "processor": processor, "secret": secret},
             )
         ]
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import logging
 import unicodedata
 from collections.abc import Sequence
 
@@ -24,6 +25,10 @@ Button = tuple[str, str]
 ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
 MAX_NAME_LENGTH = 64
+# Recently answered callback queries, oldest first (a dict keeps insertion order).
+REMEMBERED_QUERIES = 1000
+_answered_queries: dict[str, None] = {}
+logger = logging.getLogger(__name__)
 
 
 def esc(text: str | None) -> str:
@@ -77,9 +82,23 @@ async def show(
 
 
 async def answer_button(update: Update, text: str | None = None, *, alert: bool = False) -> None:
-    """Answer a callback query at once, so the person's button stops spinning."""
-    if update.callback_query is not None:
-        await update.callback_query.answer(text, show_alert=alert)
+    """Answer a callback query at once, so the person's button stops spinning.
+
+    Telegram takes one answer per query and refuses a second, so only the first call for a
+    query answers it; a query too old to answer (after a restart) is let go.
+    """
+    query = update.callback_query
+    if query is None or query.id in _answered_queries:
+        return
+    _answered_queries[query.id] = None
+    if len(_answered_queries) > REMEMBERED_QUERIES:
+        del _answered_queries[next(iter(_answered_queries))]
+    try:
+        await query.answer(text, show_alert=alert)
+    except BadRequest as error:
+        if "query is too old" not in str(error):
+            raise
+        logger.info("could not answer an old button tap: %s", error)
 
 
 async def refuse_unless_admin(update: Update, context: BotContext) -> bool:

@@ -9,6 +9,7 @@ from telegram.error import TelegramError
 
 from bot.context import BotContext
 from bot.i18n import resolve_locale, translator
+from handlers.common import answer_button
 
 logger = logging.getLogger(__name__)
 
@@ -31,8 +32,7 @@ async def report_error(update: object, context: BotContext) -> None:
     )
     t = translator(locale or context.settings.default_locale)
     try:
-        if update.callback_query is not None:
-            await update.callback_query.answer()
+        await answer_button(update)
         await context.bot.send_message(
             update.effective_chat.id,
             t._("Sorry, something went wrong. Please try again, or send /menu."),

@@ -56,9 +56,7 @@ class RunningBot:
         self, user_id: int, first_name: str, language_code: str | None = "id", **kwargs: Any
     ) -> Person:
         """A Telegram user who talks to the bot."""
-        return Person(
-            self.emulator, user_id, first_name, language_code=language_code, **kwargs
-        )
+        return Person(self.emulator, user_id, first_name, language_code=language_code, **kwargs)
 
     def admin(self, user_id: int = ADMIN_ANI, first_name: str = "Ani", **kwargs: Any) -> Person:
         """One of the configured admins."""
@@ -66,9 +64,7 @@ class RunningBot:
 
 
 @pytest.fixture
-async def start_bot(
-    emulator: BotApiEmulator, tmp_path: Path
-) -> AsyncIterator[Callable[..., Any]]:
+async def start_bot(emulator: BotApiEmulator, tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
     """Start the bot with setting overrides; every bot started is stopped cleanly at the end."""
     running: list[tuple[asyncio.Event, asyncio.Task[None]]] = []
 
@@ -81,7 +77,7 @@ async def start_bot(
         return RunningBot(emulator, settings)
 
     yield start
-    for stop, task in running:
+    for stop, _ in running:
         stop.set()
     for _, task in running:
         await asyncio.wait_for(task, timeout=15)

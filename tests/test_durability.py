@@ -70,9 +70,7 @@ class BotProcess:
 
 
 @pytest.fixture
-async def bot_process(
-    emulator: BotApiEmulator, tmp_path: Path
-) -> AsyncIterator[BotProcess]:
+async def bot_process(emulator: BotApiEmulator, tmp_path: Path) -> AsyncIterator[BotProcess]:
     running = BotProcess(emulator, tmp_path)
     yield running
     if running.process is not None and running.process.returncode is None:
@@ -93,6 +91,7 @@ async def test_kill_9_mid_registration_then_the_artisan_carries_on(
     bot_process: BotProcess, emulator: BotApiEmulator
 ) -> None:
     await bot_process.start()
+    Person(emulator, ADMIN_ANI, "Ani", language_code="id")
     person = Person(emulator, 1001, "Sri", language_code="id")
     person.timeout = STARTUP_SECONDS
     await person.send("/start")
@@ -130,14 +129,12 @@ async def test_an_update_unfinished_at_kill_9_is_processed_after_restart(
     emulator.inject("sendMessage", "delay", delay=60.0, count=1)
     sent_before = len(emulator.requests)
     update_id = emulator.send_text(1001, "Sri Wahyuni")
-    await wait_for(
-        lambda: any(r.method == "sendMessage" for r in emulator.requests[sent_before:])
-    )
+    await wait_for(lambda: any(r.method == "sendMessage" for r in emulator.requests[sent_before:]))
     await bot_process.kill()
     emulator.clear_faults()
 
     await bot_process.start()
-    await emulator.wait_confirmed(update_id, timeout=STARTUP_SECONDS)
+    await emulator.wait_confirmed(update_id, within=STARTUP_SECONDS)
     assert "desa mana" in emulator.messages(1001)[-1].plain
     states = bot_process.query("SELECT state FROM conversation_states")
     assert states == [('"VILLAGE"',)]

@@ -29,11 +29,14 @@ def _entries(locale: str) -> list[Message]:
 
 
 def _forms(message: Message) -> list[str]:
-    return list(message.string) if isinstance(message.string, tuple) else [message.string]
+    string = message.string
+    if isinstance(string, str):
+        return [string]
+    return [str(form) for form in string or ()]
 
 
 def _source(message: Message) -> str:
-    return message.id[-1] if isinstance(message.id, tuple) else message.id
+    return message.id if isinstance(message.id, str) else str(message.id[-1])
 
 
 @pytest.mark.parametrize(

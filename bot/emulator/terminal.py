@@ -1,0 +1,162 @@
+"""A chat in the terminal: type as an artisan, a buyer or an admin and read the bot's answers."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TextIO
+
+from bot.emulator.person import Person
+from bot.emulator.server import BotApiEmulator
+from bot.emulator.world import ChatMessage
+
+HELP = """\
+Type a message to send it to the bot as the current person (/start to begin).
+  :as artisan | :as buyer | :as admin   become that person
+  :lang id | :lang en | :lang zh         change the person's Telegram language
+  :tap N   tap button N of the latest message with buttons (:tap Label works too)
+  :key N   tap button N of the keyboard under the text field
+  :photo  :contact  :sticker  :location  send one
+  :help  :quit"""
+
+
+@dataclass
+class Persona:
+    """One of the people the playground lets you be."""
+
+    key: str
+    user_id: int
+    first_name: str
+    language_code: str
+
+
+class TerminalChat:
+    """Reads commands and messages, shows what the bot sends to each persona."""
+
+    def __init__(
+        self, emulator: BotApiEmulator, personas: list[Persona], write: Callable[[str], None]
+    ) -> None:
+        self.emulator = emulator
+        self.write = write
+        self.people = {
+            persona.key: Person(
+                emulator,
+                persona.user_id,
+                persona.first_name,
+                language_code=persona.language_code,
+            )
+            for persona in personas
+        }
+        self.names = {persona.user_id: persona for persona in personas}
+        self.current = personas[0].key
+        self.person.timeout = 60.0
+        emulator.on_message(self.show)
+
+    @property
+    def person(self) -> Person:
+        """The persona typing now."""
+        return self.people[self.current]
+
+    def show(self, message: ChatMessage) -> None:
+        """Print a message the bot sent or edited, with its buttons numbered."""
+        persona = self.names.get(message.chat_id)
+        who = f"{persona.first_name} ({persona.key})" if persona else str(message.chat_id)
+        edited = " (edited)" if message.edit_date else ""
+        kind = "[photo] " if message.photo else "[file] " if message.document else ""
+        lines = [f"--- bot → {who}{edited}", f"{kind}{message.plain}"]
+        number = 1
+        for row in message.buttons:
+            cells = []
+            for label, _ in row:
+                cells.append(f"[{number}] {label}")
+                number += 1
+            lines.append("   ".join(cells))
+        keyboard = self.people[persona.key].keyboard if persona else []
+        if keyboard and not edited:
+            lines.append("keyboard: " + "   ".join(f"<{i}> {k}" for i, k in enumerate(keyboard, 1)))
+        self.write("\n".join(lines))
+
+    async def handle(self, line: str) -> bool:
+        """Carry out one line; False when the person wants to leave."""
+        line = line.strip()
+        if not line:
+            return True
+        if not line.startswith(":"):
+            await self.person.send(line)
+            return True
+        command, _, argument = line[1:].partition(" ")
+        argument = argument.strip()
+        if command in ("quit", "q", "exit"):
+            return False
+        try:
+            await self._command(command, argument)
+        except AssertionError as error:
+            self.write(f"! {error}")
+        return True
+
+    async def _command(self, command: str, argument: str) -> None:
+        person = self.person
+        if command == "as" and argument in self.people:
+            self.current = argument
+            self.person.timeout = 60.0
+            self.write(f"You are now {self.person.first_name} ({argument}).")
+        elif command == "lang" and argument:
+            person.language_code = argument
+            self.write(f"{person.first_name}'s Telegram language is now {argument}.")
+        elif command == "tap" and argument:
+            await self._tap(argument)
+        elif command == "key" and argument.isdigit():
+            keyboard = person.keyboard
+            index = int(argument) - 1
+            if not 0 <= index < len(keyboard):
+                raise AssertionError(f"there is no keyboard button {argument}")
+            await person.tap(keyboard[index])
+        elif command == "photo":
+            await person.send_photo()
+        elif command == "contact":
+            await person.share_contact()
+        elif command == "sticker":
+            await person.send_sticker()
+        elif command == "location":
+            await person.send_location(-8.0954, 112.1609)
+        else:
+            self.write(HELP)
+
+    async def _tap(self, argument: str) -> None:
+        person = self.person
+        with_buttons = [m for m in person.inbox if m.buttons]
+        if not with_buttons:
+            raise AssertionError("no message with buttons yet")
+        latest = max(with_buttons, key=lambda message: message.activity)
+        if not argument.isdigit():
+            await person.tap(argument)
+            return
+        flat = [(label, data) for row in latest.buttons for label, data in row]
+        index = int(argument) - 1
+        if not 0 <= index < len(flat):
+            raise AssertionError(f"the latest message has buttons 1 to {len(flat)}")
+        await person.press(flat[index][1], latest)
+
+
+async def terminal_chat(
+    emulator: BotApiEmulator, personas: list[Persona], stream: TextIO | None = None
+) -> None:
+    """Chat with the bot in the terminal until :quit or the end of input."""
+    chat = TerminalChat(emulator, personas, lambda text: print(text, flush=True))
+    reader = await _line_reader(stream or sys.stdin)
+    print(f"You are {chat.person.first_name} ({chat.current}). {HELP}", flush=True)
+    while True:
+        raw = await reader.readline()
+        if not raw:
+            return
+        if not await chat.handle(raw.decode("utf-8", errors="replace")):
+            return
+
+
+async def _line_reader(stream: TextIO) -> asyncio.StreamReader:
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), stream)
+    return reader
