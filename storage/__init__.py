@@ -5,11 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from storage.catalogue import Catalogue
 from storage.db import Database
+from storage.earnings import Earnings
+from storage.figures import Figures
 from storage.members import Members
 from storage.migrations import DatabaseTooNewError, migrate
 from storage.people import People
+from storage.reports import Reports
 from storage.state import StateStore
+from storage.stock import Stock
 
 __all__ = ["DatabaseTooNewError", "Storage"]
 
@@ -22,6 +27,11 @@ class Storage:
     members: Members
     people: People
     state: StateStore
+    catalogue: Catalogue
+    reports: Reports
+    stock: Stock
+    earnings: Earnings
+    figures: Figures
 
     @classmethod
     async def open(cls, path: Path | str) -> Storage:
@@ -32,7 +42,17 @@ class Storage:
         except BaseException:
             await db.close()
             raise
-        return cls(db=db, members=Members(db), people=People(db), state=StateStore(db))
+        return cls(
+            db=db,
+            members=Members(db),
+            people=People(db),
+            state=StateStore(db),
+            catalogue=Catalogue(db),
+            reports=Reports(db),
+            stock=Stock(db),
+            earnings=Earnings(db),
+            figures=Figures(db),
+        )
 
     async def close(self) -> None:
         """Close the database."""

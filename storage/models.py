@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
@@ -81,3 +81,304 @@ class BuyerApplication(BaseModel):
     name: str
     company: str
     country: str
+
+
+class DrumSize(StrEnum):
+    """How big a drum is (see SIZE_DIMENSIONS in storage.catalogue)."""
+
+    SMALL = "small"
+    MEDIUM = "medium"
+    LARGE = "large"
+
+
+class Wood(StrEnum):
+    """The wood a drum's body is turned from."""
+
+    MAHOGANY = "mahogany"
+    JACKFRUIT = "jackfruit"
+    MANGO = "mango"
+
+
+class DrumHead(StrEnum):
+    """The skin stretched over the drum."""
+
+    GOAT = "goat"
+    COW = "cow"
+
+
+class Finish(StrEnum):
+    """How the body is finished."""
+
+    PLAIN = "plain"
+    PAINTED = "painted"
+    CARVED = "carved"
+
+
+class SizeDimensions(BaseModel):
+    """A size's head diameter range and height, in centimetres."""
+
+    model_config = ConfigDict(frozen=True)
+
+    head_min_cm: int
+    head_max_cm: int
+    height_cm: int
+
+
+class DrumModel(BaseModel):
+    """One kind of drum in the catalogue, with what the artisan is paid and the buyer pays."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    code: str
+    size: DrumSize
+    wood: Wood
+    head: DrumHead
+    finish: Finish
+    artisan_rate: int
+    buyer_price: int
+    photo_file_id: str | None = None
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class PriceChange(BaseModel):
+    """A model's prices from one moment on (the first row is the price it was added with)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    model_id: int
+    artisan_rate: int
+    buyer_price: int
+    changed_by: int | None = None
+    changed_at: datetime
+
+
+class CatalogueChange(BaseModel):
+    """The outcome of retiring or restoring a model; `changed` is False if it already was."""
+
+    model_config = ConfigDict(frozen=True)
+
+    model: DrumModel
+    changed: bool
+
+
+class ReportStatus(StrEnum):
+    """Where a report of finished drums stands."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+def report_reference(report_id: int) -> str:
+    """Return the reference people see for a report, e.g. R-000123."""
+    return f"R-{report_id:06d}"
+
+
+class Report(BaseModel):
+    """Drums an artisan reports as finished, and the admins' decision on them.
+
+    A partial acceptance is ACCEPTED with accepted_quantity < quantity; a rejection is
+    REJECTED with accepted_quantity 0. For a cancellation decided_at is when the artisan
+    cancelled and decided_by is None.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    artisan_id: int
+    model_id: int
+    quantity: int
+    photo_file_id: str | None = None
+    status: ReportStatus
+    accepted_quantity: int | None = None
+    reject_reason: str | None = None
+    rate: int | None = None
+    client_key: str | None = None
+    reported_at: datetime
+    decided_at: datetime | None = None
+    decided_by: int | None = None
+
+    @property
+    def reference(self) -> str:
+        """The reference people see, e.g. R-000123."""
+        return report_reference(self.id)
+
+    @property
+    def rejected_quantity(self) -> int:
+        """How many drums were not accepted (0 while pending or cancelled)."""
+        if self.accepted_quantity is None:
+            return 0
+        return self.quantity - self.accepted_quantity
+
+    @property
+    def amount(self) -> int:
+        """What the artisan was credited for this report, in Rupiah."""
+        return (self.accepted_quantity or 0) * (self.rate or 0)
+
+
+class ReportView(BaseModel):
+    """A report with who made the drums and which model they are: what an admin reviews."""
+
+    model_config = ConfigDict(frozen=True)
+
+    report: Report
+    model: DrumModel
+    artisan_name: str
+    artisan_telegram_id: int
+    village: str | None = None
+    workshop: str | None = None
+
+
+class CancelOutcome(StrEnum):
+    """What happened when an artisan tried to cancel a report."""
+
+    CANCELLED = "cancelled"
+    NOT_FOUND = "not_found"
+    NOT_YOURS = "not_yours"
+    ALREADY_DECIDED = "already_decided"
+
+
+class Cancellation(BaseModel):
+    """The outcome of a cancellation; `report` is None when not found or not the artisan's."""
+
+    model_config = ConfigDict(frozen=True)
+
+    outcome: CancelOutcome
+    report: Report | None = None
+
+
+class Decision(BaseModel):
+    """The outcome of an admin's decision; `decided` is False if the report was not pending.
+
+    When False, `report` shows the earlier decision: its status, accepted_quantity and
+    decided_by (None when the artisan cancelled it).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    decided: bool
+    report: Report
+
+
+class StockMovementKind(StrEnum):
+    """Why the stock of a model changed."""
+
+    ACCEPTED = "accepted"
+    RESERVED = "reserved"
+    RELEASED = "released"
+    SHIPPED = "shipped"
+    CORRECTION = "correction"
+
+
+class StockMovement(BaseModel):
+    """One append-only entry of the stock ledger."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    model_id: int
+    kind: StockMovementKind
+    on_hand_delta: int
+    reserved_delta: int
+    report_id: int | None = None
+    order_id: int | None = None
+    reason: str | None = None
+    created_by: int | None = None
+    created_at: datetime
+
+
+class StockBalance(BaseModel):
+    """How many drums of a model the cooperative holds, and how many are promised."""
+
+    model_config = ConfigDict(frozen=True)
+
+    model: DrumModel
+    on_hand: int
+    reserved: int
+
+    @property
+    def available(self) -> int:
+        """Drums on hand and not reserved for an order."""
+        return self.on_hand - self.reserved
+
+
+class EarningsKind(StrEnum):
+    """Why an artisan's earnings changed."""
+
+    CREDIT = "credit"
+    PAYMENT = "payment"
+    CORRECTION = "correction"
+
+
+class EarningsEntry(BaseModel):
+    """One append-only entry of an artisan's earnings: credits positive, payments negative."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    artisan_id: int
+    kind: EarningsKind
+    amount: int
+    report_id: int | None = None
+    note: str | None = None
+    paid_on: date | None = None
+    created_by: int | None = None
+    created_at: datetime
+
+
+class ArtisanBalance(BaseModel):
+    """What an artisan has earned and been paid overall, in Rupiah."""
+
+    model_config = ConfigDict(frozen=True)
+
+    artisan_id: int
+    earned: int
+    paid: int
+
+    @property
+    def owed(self) -> int:
+        """What the cooperative still owes the artisan."""
+        return self.earned - self.paid
+
+
+class ProductionSummary(BaseModel):
+    """An artisan's drums and money in a period [start, end).
+
+    Drum counts are of drums, not reports, by when they were reported: reported =
+    accepted + rejected + pending (rejected includes the rest of partial acceptances;
+    cancelled reports are left out). earned and paid are ledger entries recorded in the
+    period, so a past period's money never changes; owed is overall, now.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    artisan_id: int
+    start: datetime
+    end: datetime
+    reported: int
+    accepted: int
+    rejected: int
+    pending: int
+    earned: int
+    paid: int
+    owed: int
+
+
+class ArtisanFigures(BaseModel):
+    """One active artisan's line in the admins' period list (counted as ProductionSummary)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    artisan_id: int
+    name: str
+    village: str | None = None
+    workshop: str | None = None
+    reported: int
+    accepted: int
+    earned: int
+    paid: int
+    owed: int

@@ -1,0 +1,185 @@
+"""Artisans' earnings: an append-only ledger of credits and payments, and its balances."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import aiosqlite
+from pydantic import BaseModel, ConfigDict
+
+from storage.clock import now_text
+from storage.db import Database
+from storage.models import ArtisanBalance, EarningsEntry, EarningsKind
+
+_ENTRY_COLUMNS = "id, artisan_id, kind, amount, report_id, note, paid_on, created_by, created_at"
+
+
+def reversal_note(payment_id: int) -> str:
+    """Return the note that marks the correction reversing a payment (one per payment)."""
+    return f"reversal of payment #{payment_id}"
+
+
+class PaymentReversal(BaseModel):
+    """The outcome of undoing a payment; `reversed` is False if it had been undone before.
+
+    When False, `reversal` is the earlier reversing entry and `balance` is as it stands now.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    reversed: bool
+    payment: EarningsEntry
+    reversal: EarningsEntry
+    balance: ArtisanBalance
+
+
+class OverpaymentError(Exception):
+    """A payment larger than what the artisan is owed: the cooperative does not pay ahead."""
+
+    def __init__(self, artisan_id: int, owed: int, amount: int) -> None:
+        super().__init__(f"artisan {artisan_id} is owed Rp {owed}, not Rp {amount}")
+        self.artisan_id = artisan_id
+        self.owed = owed
+        self.amount = amount
+
+
+async def post_earnings(
+    connection: aiosqlite.Connection,
+    artisan_id: int,
+    kind: EarningsKind,
+    amount: int,
+    *,
+    report_id: int | None = None,
+    note: str | None = None,
+    paid_on: date | None = None,
+    by: int | None = None,
+) -> EarningsEntry:
+    """Append an entry inside the caller's open transaction; its trigger updates the balance."""
+    cursor = await connection.execute(
+        "INSERT INTO earnings_entries (artisan_id, kind, amount, report_id, note, paid_on,"
+        " created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            artisan_id,
+            kind,
+            amount,
+            report_id,
+            note,
+            None if paid_on is None else paid_on.isoformat(),
+            by,
+            now_text(),
+        ),
+    )
+    async with connection.execute(
+        f"SELECT {_ENTRY_COLUMNS} FROM earnings_entries WHERE id = ?", (cursor.lastrowid,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    assert row is not None
+    return EarningsEntry.model_validate(dict(row))
+
+
+class Earnings:
+    """Records payments to artisans and reads what they earned, were paid and are owed."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def record_payment(
+        self, artisan_id: int, amount: int, paid_on: date, note: str | None = None, *, by: int
+    ) -> EarningsEntry:
+        """Record money paid to an artisan on a day.
+
+        Raises OverpaymentError (and records nothing) when the amount exceeds what is owed.
+        """
+        if amount <= 0:
+            raise ValueError("a payment is a positive number of Rupiah")
+        note = (note or "").strip() or None
+        async with self._db.transaction() as connection:
+            balance = await _balance(connection, artisan_id)
+            if amount > balance.owed:
+                raise OverpaymentError(artisan_id, balance.owed, amount)
+            return await post_earnings(
+                connection,
+                artisan_id,
+                EarningsKind.PAYMENT,
+                -amount,
+                note=note,
+                paid_on=paid_on,
+                by=by,
+            )
+
+    async def reverse_payment(self, payment_id: int, *, by: int) -> PaymentReversal | None:
+        """Undo a recorded payment by appending a correction that makes the amount owed again.
+
+        History is never changed: the payment stays and a correction of the opposite amount,
+        noted with reversal_note, cancels it, in one transaction with the balance. A payment
+        is reversed once; asked again, nothing is written and the earlier reversal is
+        returned with reversed False. Returns None when the entry is not a payment.
+        """
+        async with self._db.transaction() as connection:
+            payment = await _entry(
+                connection, "id = ? AND kind = ?", (payment_id, EarningsKind.PAYMENT)
+            )
+            if payment is None:
+                return None
+            earlier = await _entry(
+                connection,
+                "artisan_id = ? AND kind = ? AND note = ? AND amount = ?",
+                (
+                    payment.artisan_id,
+                    EarningsKind.CORRECTION,
+                    reversal_note(payment_id),
+                    -payment.amount,
+                ),
+            )
+            if earlier is not None:
+                balance = await _balance(connection, payment.artisan_id)
+                return PaymentReversal(
+                    reversed=False, payment=payment, reversal=earlier, balance=balance
+                )
+            reversal = await post_earnings(
+                connection,
+                payment.artisan_id,
+                EarningsKind.CORRECTION,
+                -payment.amount,
+                note=reversal_note(payment_id),
+                by=by,
+            )
+            balance = await _balance(connection, payment.artisan_id)
+        return PaymentReversal(reversed=True, payment=payment, reversal=reversal, balance=balance)
+
+    async def balance(self, artisan_id: int) -> ArtisanBalance:
+        """Return what an artisan has earned and been paid overall (zeros if nothing yet)."""
+        row = await self._db.fetch_one(
+            "SELECT earned, paid FROM artisan_balances WHERE artisan_id = ?", (artisan_id,)
+        )
+        if row is None:
+            return ArtisanBalance(artisan_id=artisan_id, earned=0, paid=0)
+        return ArtisanBalance(artisan_id=artisan_id, earned=int(row[0]), paid=int(row[1]))
+
+    async def entries(self, artisan_id: int, limit: int = 20) -> list[EarningsEntry]:
+        """Return an artisan's latest earnings entries, newest first."""
+        rows = await self._db.fetch_all(
+            f"SELECT {_ENTRY_COLUMNS} FROM earnings_entries WHERE artisan_id = ?"
+            " ORDER BY id DESC LIMIT ?",
+            (artisan_id, limit),
+        )
+        return [EarningsEntry.model_validate(dict(row)) for row in rows]
+
+
+async def _balance(connection: aiosqlite.Connection, artisan_id: int) -> ArtisanBalance:
+    async with connection.execute(
+        "SELECT earned, paid FROM artisan_balances WHERE artisan_id = ?", (artisan_id,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    earned, paid = (0, 0) if row is None else (int(row[0]), int(row[1]))
+    return ArtisanBalance(artisan_id=artisan_id, earned=earned, paid=paid)
+
+
+async def _entry(
+    connection: aiosqlite.Connection, where: str, params: tuple[object, ...]
+) -> EarningsEntry | None:
+    async with connection.execute(
+        f"SELECT {_ENTRY_COLUMNS} FROM earnings_entries WHERE {where} ORDER BY id LIMIT 1", params
+    ) as cursor:
+        row = await cursor.fetchone()
+    return None if row is None else EarningsEntry.model_validate(dict(row))
