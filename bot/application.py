@@ -22,12 +22,18 @@ from handlers import (
     approvals,
     artisan_registration,
     buyer_registration,
+    catalogue_admin,
     errors,
     fallback,
     gate,
     language,
     members,
     menu,
+    payments,
+    production,
+    reporting,
+    review,
+    stock_admin,
 )
 from storage import Storage
 
@@ -35,12 +41,21 @@ logger = logging.getLogger(__name__)
 
 MEMBER_COMMANDS = (
     ("start", N_("Main menu")),
+    ("report", N_("Report finished drums (artisans)")),
+    ("production", N_("My drums and earnings (artisans)")),
+    ("reports", N_("My recent reports (artisans)")),
     ("help", N_("What I can do")),
     ("profile", N_("What you registered")),
     ("language", N_("Choose your language")),
     ("cancel", N_("Stop what you are doing")),
 )
 ADMIN_COMMANDS = (
+    ("review", N_("Reports waiting for the quality check")),
+    ("stock", N_("Drums in stock per model")),
+    ("artisans", N_("Artisans' production and payments")),
+    ("pay", N_("Record a payment to an artisan")),
+    ("correct", N_("Correct the stock of a model")),
+    ("catalogue", N_("Drum models, rates and prices")),
     ("pending", N_("Registrations waiting for approval")),
     ("members", N_("List and manage members")),
 )
@@ -82,7 +97,13 @@ def build_application(settings: Settings, storage: Storage, token: str) -> Assem
         [
             *artisan_registration.handlers(),
             *buyer_registration.handlers(),
+            *reporting.handlers(),
+            *review.handlers(),
+            *catalogue_admin.handlers(),
+            *payments.handlers(),
+            *stock_admin.handlers(),
             *menu.handlers(),
+            *production.handlers(),
             *approvals.handlers(),
             *members.handlers(),
             *language.handlers(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -36,6 +37,8 @@ class Settings(BaseSettings):
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     webhook_secret: SecretStr | None = None
     poll_timeout: int = Field(default=25, ge=0, le=50)
+    timezone: str = "Asia/Jakarta"
+    max_report_quantity: int = Field(default=500, ge=1, le=100_000)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("admin_ids", mode="before")
@@ -54,6 +57,20 @@ class Settings(BaseSettings):
                 raise ValueError("give at least one village name")
             return names
         return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Jakarta)") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The cooperative's time zone: weeks, months and dates are counted in it."""
+        return ZoneInfo(self.timezone)
 
     @field_validator("api_base_url")
     @classmethod

@@ -96,7 +96,7 @@ async def answer_button(update: Update, text: str | None = None, *, alert: bool 
     try:
         await query.answer(text, show_alert=alert)
     except BadRequest as error:
-        if "query is too old" not in str(error):
+        if "query is too old" not in str(error).lower():
             raise
         logger.info("could not answer an old button tap: %s", error)
 
@@ -123,6 +123,24 @@ def clean_text(raw: str | None, max_length: int = MAX_NAME_LENGTH) -> str | None
     if not any(unicodedata.category(char)[0] in "LN" for char in text):
         return None
     return text
+
+
+def parse_quantity(raw: str | None, maximum: int) -> int | None:
+    """Read a whole number of drums from 1 to `maximum`; None for anything else.
+
+    Digits only (thousands dots or commas allowed, as people type them): "0", "-3", "12.5",
+    "sepuluh", "1e9" and emoji are all None.
+    """
+    if raw is None:
+        return None
+    text = raw.strip()
+    if not text.isascii() or not text.replace(".", "").replace(",", "").isdigit():
+        return None
+    groups = text.replace(",", ".").split(".")
+    if len(groups) > 1 and not (1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])):
+        return None
+    value = int("".join(groups))
+    return value if 1 <= value <= maximum else None
 
 
 async def translator_for(storage: Storage, default_locale: str, telegram_id: int) -> Translator:

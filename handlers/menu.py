@@ -18,6 +18,15 @@ PROFILE = "menu:profile"
 LANGUAGE = "lang:menu"
 MEMBERS = "mem:menu"
 PENDING = "mem:pending"
+# Artisans' work (handlers.reporting, handlers.production).
+REPORT = "rep:new"
+MY_REPORTS = "rep:mine"
+MY_PRODUCTION = "prod:me"
+# The admins' trade (handlers.review, handlers.production, handlers.catalogue_admin).
+REVIEW = "qc:queue"
+STOCK = "prod:stock"
+ARTISANS = "prod:artisans"
+CATALOGUE = "cat:menu"
 
 PRIVATE = filters.ChatType.PRIVATE
 
@@ -37,6 +46,10 @@ def admin_menu(t: Translator) -> tuple[str, InlineKeyboardMarkup]:
     """The admin's main menu."""
     text = t._("<b>Admin menu</b>\nWhat would you like to do?")
     buttons: list[Button] = [
+        (t._("🔍 Quality check"), REVIEW),
+        (t._("📦 Stock"), STOCK),
+        (t._("🧑‍🎨 Artisans and payments"), ARTISANS),
+        (t._("🪘 Catalogue"), CATALOGUE),
         (t._("📝 Pending registrations"), PENDING),
         (t._("👥 Members"), MEMBERS),
         *_common_buttons(t),
@@ -50,11 +63,17 @@ def member_menu(t: Translator, member: Member) -> tuple[str, InlineKeyboardMarku
         text = t._("<b>Main menu</b>\nHello {name}! What would you like to do?").format(
             name=esc(member.name)
         )
+        work: list[Button] = [
+            (t._("🪘 Report finished drums"), REPORT),
+            (t._("📊 My production and earnings"), MY_PRODUCTION),
+            (t._("🧾 My reports"), MY_REPORTS),
+        ]
     else:
         text = t._("<b>Main menu</b>\nWelcome, {name}. What would you like to do?").format(
             name=esc(member.name)
         )
-    return text, column([(t._("👤 My profile"), PROFILE), *_common_buttons(t)])
+        work = []
+    return text, column([*work, (t._("👤 My profile"), PROFILE), *_common_buttons(t)])
 
 
 def menu_for(context: BotContext, first_name: str) -> tuple[str, InlineKeyboardMarkup]:
@@ -101,10 +120,20 @@ def help_text(context: BotContext) -> str:
     lines.append(t._("/start or /menu: the main menu"))
     member = context.member
     if member is not None and member.status is MemberStatus.ACTIVE:
+        if member.role is Role.ARTISAN:
+            lines.append(t._("/report: report drums you have finished"))
+            lines.append(t._("/production: your drums and earnings this week and month"))
+            lines.append(t._("/reports: your recent reports; cancel one still waiting"))
         lines.append(t._("/profile: what you registered"))
     elif member is None and not context.is_admin:
         lines.append(t._("/start: register as an artisan or a buyer"))
     if context.is_admin:
+        lines.append(t._("/review: reports waiting for the quality check"))
+        lines.append(t._("/stock: drums in stock per model"))
+        lines.append(t._("/artisans: artisans' month, production and payments"))
+        lines.append(t._("/pay: record a payment to an artisan"))
+        lines.append(t._("/correct: correct the stock of a model, with a reason"))
+        lines.append(t._("/catalogue: drum models, rates, prices and photos"))
         lines.append(t._("/pending: registrations waiting for approval"))
         lines.append(t._("/members: list members, deactivate or reactivate them"))
     lines.append(t._("/language: choose Indonesian or English"))

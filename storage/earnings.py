@@ -11,7 +11,9 @@ from storage.clock import now_text
 from storage.db import Database
 from storage.models import ArtisanBalance, EarningsEntry, EarningsKind
 
-_ENTRY_COLUMNS = "id, artisan_id, kind, amount, report_id, note, paid_on, created_by, created_at"
+_ENTRY_COLUMNS = (
+    "id, artisan_id, kind, amount, report_id, note, paid_on, created_by, created_at, reverses"
+)
 
 
 def reversal_note(payment_id: int) -> str:
@@ -53,11 +55,12 @@ async def post_earnings(
     note: str | None = None,
     paid_on: date | None = None,
     by: int | None = None,
+    reverses: int | None = None,
 ) -> EarningsEntry:
     """Append an entry inside the caller's open transaction; its trigger updates the balance."""
     cursor = await connection.execute(
         "INSERT INTO earnings_entries (artisan_id, kind, amount, report_id, note, paid_on,"
-        " created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        " created_by, created_at, reverses) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             artisan_id,
             kind,
@@ -67,6 +70,7 @@ async def post_earnings(
             None if paid_on is None else paid_on.isoformat(),
             by,
             now_text(),
+            reverses,
         ),
     )
     async with connection.execute(
@@ -108,29 +112,21 @@ class Earnings:
             )
 
     async def reverse_payment(self, payment_id: int, *, by: int) -> PaymentReversal | None:
-        """Undo a recorded payment by appending a correction that makes the amount owed again.
+        """Undo a recorded payment by appending a reversing payment that makes it owed again.
 
-        History is never changed: the payment stays and a correction of the opposite amount,
-        noted with reversal_note, cancels it, in one transaction with the balance. A payment
-        is reversed once; asked again, nothing is written and the earlier reversal is
-        returned with reversed False. Returns None when the entry is not a payment.
+        History is never changed: the payment stays and a payment entry of the opposite
+        amount, naming it in `reverses`, cancels it in one transaction with the balance, so
+        "paid" goes back down and "earned" is untouched. A payment is reversed once; asked
+        again, nothing is written and the earlier reversal is returned with reversed False.
+        Returns None when the entry is not a payment (or is itself a reversal).
         """
         async with self._db.transaction() as connection:
             payment = await _entry(
-                connection, "id = ? AND kind = ?", (payment_id, EarningsKind.PAYMENT)
+                connection, "id = ? AND kind = ? AND amount < 0", (payment_id, EarningsKind.PAYMENT)
             )
             if payment is None:
                 return None
-            earlier = await _entry(
-                connection,
-                "artisan_id = ? AND kind = ? AND note = ? AND amount = ?",
-                (
-                    payment.artisan_id,
-                    EarningsKind.CORRECTION,
-                    reversal_note(payment_id),
-                    -payment.amount,
-                ),
-            )
+            earlier = await _entry(connection, "reverses = ?", (payment_id,))
             if earlier is not None:
                 balance = await _balance(connection, payment.artisan_id)
                 return PaymentReversal(
@@ -139,10 +135,12 @@ class Earnings:
             reversal = await post_earnings(
                 connection,
                 payment.artisan_id,
-                EarningsKind.CORRECTION,
+                EarningsKind.PAYMENT,
                 -payment.amount,
                 note=reversal_note(payment_id),
+                paid_on=payment.paid_on,
                 by=by,
+                reverses=payment_id,
             )
             balance = await _balance(connection, payment.artisan_id)
         return PaymentReversal(reversed=True, payment=payment, reversal=reversal, balance=balance)

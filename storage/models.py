@@ -328,6 +328,7 @@ class EarningsEntry(BaseModel):
     paid_on: date | None = None
     created_by: int | None = None
     created_at: datetime
+    reverses: int | None = None
 
 
 class ArtisanBalance(BaseModel):

@@ -99,3 +99,34 @@ async def bot(start_bot: Callable[..., Any]) -> RunningBot:
     """The bot with default test settings."""
     running: RunningBot = await start_bot()
     return running
+
+
+async def active_artisan(
+    bot: RunningBot, user_id: int = 1001, name: str = "Sri Wahyuni", village: str = "Jiwut"
+) -> Person:
+    """Register an artisan through the real flow and have admin Ani approve them."""
+    ani = bot.admin()
+    artisan = bot.person(user_id, name.split()[0], "id")
+    await artisan.send("/start")
+    await artisan.tap("Saya perajin")
+    await artisan.send(name)
+    await artisan.tap(village)
+    await artisan.send(f"Bengkel {name}")
+    await artisan.tap("Lewati")
+    await artisan.tap("Kirim pendaftaran")
+    await ani.tap("Setujui", ani.last)
+    assert "Selamat bergabung" in artisan.last_text
+    return artisan
+
+
+async def active_buyer(bot: RunningBot, user_id: int = 2001, name: str = "Li Wei") -> Person:
+    """Open a buyer account through the real flow (English)."""
+    buyer = bot.person(user_id, name.split()[0], "en")
+    await buyer.send("/start")
+    await buyer.tap("I am a buyer")
+    await buyer.send(name)
+    await buyer.send("Yiwu Music Trading")
+    await buyer.tap("China")
+    await buyer.tap("Create my account")
+    assert "Your buyer account is ready" in buyer.last_text
+    return buyer

@@ -184,10 +184,15 @@ CREATE TABLE earnings_entries (
     paid_on    TEXT,
     created_by INTEGER,
     created_at TEXT NOT NULL,
+    -- A payment recorded by mistake is undone by a positive payment entry that names it.
+    reverses   INTEGER REFERENCES earnings_entries (id),
     CHECK (CASE kind
         WHEN 'credit' THEN amount > 0 AND report_id IS NOT NULL AND paid_on IS NULL
-        WHEN 'payment' THEN amount < 0 AND report_id IS NULL AND paid_on IS NOT NULL
+            AND reverses IS NULL
+        WHEN 'payment' THEN report_id IS NULL AND paid_on IS NOT NULL
+            AND ((amount < 0 AND reverses IS NULL) OR (amount > 0 AND reverses IS NOT NULL))
         WHEN 'correction' THEN amount != 0 AND note IS NOT NULL AND paid_on IS NULL
+            AND reverses IS NULL
     END)
 );
 -- Period sums per artisan read only this index.
@@ -196,6 +201,9 @@ CREATE INDEX earnings_entries_by_artisan
 -- An accepted report is credited once, whatever the code above does.
 CREATE UNIQUE INDEX earnings_entries_credited_once
     ON earnings_entries (report_id) WHERE kind = 'credit';
+-- A payment is reversed at most once.
+CREATE UNIQUE INDEX earnings_entries_reversed_once
+    ON earnings_entries (reverses) WHERE reverses IS NOT NULL;
 
 -- Per artisan: earned (credits and corrections) and paid; owed = earned - paid = SUM(amount).
 -- The cooperative does not pay ahead, so paid never exceeds earned.
