@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import warnings
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -16,7 +15,6 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.context import BotContext
 from bot.i18n import Translator
@@ -25,6 +23,7 @@ from handlers.common import (
     answer_button,
     column,
     parse_quantity,
+    persistent_conversation,
     refuse_unless_admin,
     reply,
     show,
@@ -220,19 +219,13 @@ def conversation(
     states: dict[object, list[BaseHandler[Update, BotContext, Any]]],
 ) -> ConversationHandler[BotContext]:
     """Build a persistent catalogue conversation with /cancel and the shared fallbacks."""
-    # Per chat and user, not per message, as in handlers.registration: an old step's button
-    # is answered for the step the admin is at. PTB warns about that choice; silenced here only.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBUserWarning)
-        return ConversationHandler(
-            entry_points=entry,
-            states=states,
-            fallbacks=[
-                CommandHandler("cancel", cancel),
-                MessageHandler(filters.COMMAND, busy),
-                CallbackQueryHandler(busy),
-            ],
-            name=name,
-            persistent=True,
-            allow_reentry=True,
-        )
+    return persistent_conversation(
+        name=name,
+        entry_points=entry,
+        states=states,
+        fallbacks=[
+            CommandHandler("cancel", cancel),
+            MessageHandler(filters.COMMAND, busy),
+            CallbackQueryHandler(busy),
+        ],
+    )

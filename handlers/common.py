@@ -5,7 +5,9 @@ from __future__ import annotations
 import html
 import logging
 import unicodedata
+import warnings
 from collections.abc import Sequence
+from typing import Any
 
 from telegram import (
     InlineKeyboardButton,
@@ -16,6 +18,8 @@ from telegram import (
     Update,
 )
 from telegram.error import BadRequest
+from telegram.ext import BaseHandler, ConversationHandler
+from telegram.warnings import PTBUserWarning
 
 from bot.context import BotContext
 from bot.i18n import Translator, resolve_locale, translator
@@ -111,6 +115,29 @@ async def refuse_unless_admin(update: Update, context: BotContext) -> bool:
     else:
         await reply(update, context, message)
     return False
+
+
+def persistent_conversation(
+    *,
+    name: str,
+    entry_points: list[BaseHandler[Update, BotContext, Any]],
+    states: dict[object, list[BaseHandler[Update, BotContext, Any]]],
+    fallbacks: list[BaseHandler[Update, BotContext, Any]],
+) -> ConversationHandler[BotContext]:
+    """Build a conversation kept in SQLite across restarts and re-enterable from its entries."""
+    # Tracked per chat and user, not per message: a person may tap a button of an earlier
+    # step's message and is then answered for the step they are at. PTB warns about exactly
+    # that design choice, so the warning is silenced here only.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBUserWarning)
+        return ConversationHandler(
+            entry_points=entry_points,
+            states=states,
+            fallbacks=fallbacks,
+            name=name,
+            persistent=True,
+            allow_reentry=True,
+        )
 
 
 def clean_text(raw: str | None, max_length: int = MAX_NAME_LENGTH) -> str | None:

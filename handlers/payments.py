@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import warnings
 from datetime import date, timedelta
 from typing import Any
 
@@ -17,7 +16,6 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.context import BotContext
 from bot.i18n import Translator
@@ -29,6 +27,7 @@ from handlers.common import (
     esc,
     keyboard,
     parse_quantity,
+    persistent_conversation,
     refuse_unless_admin,
     reply,
     show,
@@ -326,34 +325,28 @@ def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
         *payment_choice.handlers(),
         *payment_undo.handlers(),
     ]
-    # Buttons are tracked per chat and user, not per message (as in handlers.registration):
-    # PTB warns about that design choice, so the warning is silenced here only.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBUserWarning)
-        conversation = ConversationHandler(
-            entry_points=[CallbackQueryHandler(start_payment, pattern=NEW_PATTERN)],
-            states={
-                AMOUNT: [MessageHandler(text, amount_typed)],
-                PAID_ON: [
-                    CallbackQueryHandler(day_chosen, pattern=DAY_PATTERN),
-                    MessageHandler(text, day_chosen),
-                ],
-                NOTE: [
-                    CallbackQueryHandler(note_given, pattern=f"^{SKIP}$"),
-                    MessageHandler(text, note_given),
-                ],
-                CONFIRM: [CallbackQueryHandler(record, pattern=f"^{RECORD}$")],
-            },
-            fallbacks=[
-                CommandHandler("cancel", cancel),
-                CallbackQueryHandler(cancel, pattern=f"^{CANCEL}$"),
-                *listing,
-                MessageHandler(filters.COMMAND, busy),
-                CallbackQueryHandler(busy),
-                MessageHandler(filters.ALL, busy),
+    conversation = persistent_conversation(
+        name="payment",
+        entry_points=[CallbackQueryHandler(start_payment, pattern=NEW_PATTERN)],
+        states={
+            AMOUNT: [MessageHandler(text, amount_typed)],
+            PAID_ON: [
+                CallbackQueryHandler(day_chosen, pattern=DAY_PATTERN),
+                MessageHandler(text, day_chosen),
             ],
-            name="payment",
-            persistent=True,
-            allow_reentry=True,
-        )
+            NOTE: [
+                CallbackQueryHandler(note_given, pattern=f"^{SKIP}$"),
+                MessageHandler(text, note_given),
+            ],
+            CONFIRM: [CallbackQueryHandler(record, pattern=f"^{RECORD}$")],
+        },
+        fallbacks=[
+            CommandHandler("cancel", cancel),
+            CallbackQueryHandler(cancel, pattern=f"^{CANCEL}$"),
+            *listing,
+            MessageHandler(filters.COMMAND, busy),
+            CallbackQueryHandler(busy),
+            MessageHandler(filters.ALL, busy),
+        ],
+    )
     return [conversation, *listing, CallbackQueryHandler(stray, pattern=r"^pay:")]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -15,10 +14,17 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.context import BotContext
-from handlers.common import ReplyMarkup, answer_button, column, esc, reply, show
+from handlers.common import (
+    ReplyMarkup,
+    answer_button,
+    column,
+    esc,
+    persistent_conversation,
+    reply,
+    show,
+)
 from handlers.menu import menu_for
 
 DRAFT = "registration"
@@ -82,23 +88,16 @@ def conversation(
     states: dict[object, list[BaseHandler[Update, BotContext, Any]]],
 ) -> ConversationHandler[BotContext]:
     """Build a persistent registration conversation with the shared fallbacks."""
-    # Buttons are tracked per chat and user, not per message: a person may tap a button of an
-    # earlier step's message and is then answered for the step they are at. PTB warns about
-    # exactly that design choice, so the warning is silenced here only.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBUserWarning)
-        return ConversationHandler(
-            entry_points=entry,
-            states=states,
-            fallbacks=[
-                CommandHandler("cancel", cancel),
-                MessageHandler(filters.COMMAND, busy_with_registration),
-                CallbackQueryHandler(busy_with_registration),
-            ],
-            name=name,
-            persistent=True,
-            allow_reentry=True,
-        )
+    return persistent_conversation(
+        name=name,
+        entry_points=entry,
+        states=states,
+        fallbacks=[
+            CommandHandler("cancel", cancel),
+            MessageHandler(filters.COMMAND, busy_with_registration),
+            CallbackQueryHandler(busy_with_registration),
+        ],
+    )
 
 
 async def ask(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import warnings
 from typing import Any
 
 from telegram import Update
@@ -17,11 +16,10 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.context import BotContext
 from handlers import my_reports, report_screens
-from handlers.common import answer_button, parse_quantity, reply, show
+from handlers.common import answer_button, parse_quantity, persistent_conversation, reply, show
 from handlers.menu import PRIVATE, REPORT, menu_for
 from handlers.report_screens import (
     MODEL_PREFIX,
@@ -340,28 +338,21 @@ def conversation() -> ConversationHandler[BotContext]:
             MessageHandler(not_command, show_summary),
         ],
     }
-    # As in handlers.registration: buttons are tracked per chat and user, not per message, so
-    # a button of an earlier step is answered for the step the artisan is at; PTB warns about
-    # that design choice, so the warning is silenced here only.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBUserWarning)
-        return ConversationHandler(
-            entry_points=[
-                CommandHandler("report", begin, filters=PRIVATE),
-                CallbackQueryHandler(begin, pattern=f"^{REPORT}$"),
-            ],
-            states=states,
-            fallbacks=[
-                CommandHandler("cancel", cancel),
-                CallbackQueryHandler(cancel, pattern=f"^{STOP}$"),
-                CallbackQueryHandler(already_sent, pattern=SEND_PATTERN),
-                MessageHandler(filters.COMMAND, busy_with_report),
-                CallbackQueryHandler(busy_with_report),
-            ],
-            name="reporting",
-            persistent=True,
-            allow_reentry=True,
-        )
+    return persistent_conversation(
+        name="reporting",
+        entry_points=[
+            CommandHandler("report", begin, filters=PRIVATE),
+            CallbackQueryHandler(begin, pattern=f"^{REPORT}$"),
+        ],
+        states=states,
+        fallbacks=[
+            CommandHandler("cancel", cancel),
+            CallbackQueryHandler(cancel, pattern=f"^{STOP}$"),
+            CallbackQueryHandler(already_sent, pattern=SEND_PATTERN),
+            MessageHandler(filters.COMMAND, busy_with_report),
+            CallbackQueryHandler(busy_with_report),
+        ],
+    )
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, Any]]:

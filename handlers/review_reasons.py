@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import warnings
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -14,7 +13,6 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.context import BotContext
 from bot.i18n import Translator
@@ -24,6 +22,7 @@ from handlers.common import (
     column,
     keyboard,
     parse_quantity,
+    persistent_conversation,
     refuse_unless_admin,
     reply,
     show,
@@ -267,34 +266,28 @@ async def busy(update: Update, context: BotContext) -> object:
 
 def decision_conversation() -> ConversationHandler[BotContext]:
     """Build the persistent conversation for accepting part of a report or rejecting it."""
-    # Tracked per chat and user, not per message: a tap on an earlier step's button is answered
-    # for the step the admin is at. PTB warns about that choice, so it is silenced here only.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBUserWarning)
-        return ConversationHandler(
-            entry_points=[
-                CallbackQueryHandler(begin_part, pattern=rf"^{ACCEPT_PART}{ID}$"),
-                CallbackQueryHandler(begin_reject, pattern=rf"^{REJECT}{ID}$"),
+    return persistent_conversation(
+        name="quality_check",
+        entry_points=[
+            CallbackQueryHandler(begin_part, pattern=rf"^{ACCEPT_PART}{ID}$"),
+            CallbackQueryHandler(begin_reject, pattern=rf"^{REJECT}{ID}$"),
+        ],
+        states={
+            PART_COUNT: [MessageHandler(~filters.COMMAND, take_part_count)],
+            REASON: [
+                CallbackQueryHandler(choose_reason, pattern=WHY_PATTERN),
+                MessageHandler(~filters.COMMAND, take_typed_reason),
             ],
-            states={
-                PART_COUNT: [MessageHandler(~filters.COMMAND, take_part_count)],
-                REASON: [
-                    CallbackQueryHandler(choose_reason, pattern=WHY_PATTERN),
-                    MessageHandler(~filters.COMMAND, take_typed_reason),
-                ],
-                TYPED_REASON: [
-                    CallbackQueryHandler(choose_reason, pattern=WHY_PATTERN),
-                    MessageHandler(~filters.COMMAND, take_typed_reason),
-                ],
-            },
-            fallbacks=[
-                CommandHandler("cancel", cancel),
-                CallbackQueryHandler(cancel, pattern=f"^{STOP}$"),
-                MessageHandler(filters.COMMAND, busy),
-                # Other flows' buttons wait too, or typed answers would reach the wrong flow.
-                CallbackQueryHandler(busy),
+            TYPED_REASON: [
+                CallbackQueryHandler(choose_reason, pattern=WHY_PATTERN),
+                MessageHandler(~filters.COMMAND, take_typed_reason),
             ],
-            name="quality_check",
-            persistent=True,
-            allow_reentry=True,
-        )
+        },
+        fallbacks=[
+            CommandHandler("cancel", cancel),
+            CallbackQueryHandler(cancel, pattern=f"^{STOP}$"),
+            MessageHandler(filters.COMMAND, busy),
+            # Other flows' buttons wait too, or typed answers would reach the wrong flow.
+            CallbackQueryHandler(busy),
+        ],
+    )

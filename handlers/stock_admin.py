@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import warnings
 from typing import Any
 
 from telegram import Update
@@ -15,7 +14,6 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.context import BotContext
 from bot.i18n import Translator
@@ -27,6 +25,7 @@ from handlers.common import (
     esc,
     keyboard,
     parse_quantity,
+    persistent_conversation,
     refuse_unless_admin,
     reply,
     show,
@@ -317,34 +316,28 @@ def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     private = filters.ChatType.PRIVATE
     text = private & filters.TEXT & ~filters.COMMAND
     undoing: BaseHandler[Update, BotContext, Any] = CallbackQueryHandler(undo, pattern=UNDO_PATTERN)
-    # Buttons are tracked per chat and user, not per message (as in handlers.registration):
-    # PTB warns about that design choice, so the warning is silenced here only.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBUserWarning)
-        conversation = ConversationHandler(
-            entry_points=[
-                CommandHandler("correct", choose_model, filters=private),
-                CallbackQueryHandler(choose_model, pattern=f"^{FIX}$"),
+    conversation = persistent_conversation(
+        name="stock_correction",
+        entry_points=[
+            CommandHandler("correct", choose_model, filters=private),
+            CallbackQueryHandler(choose_model, pattern=f"^{FIX}$"),
+        ],
+        states={
+            MODEL: [CallbackQueryHandler(model_chosen, pattern=CHOOSE_PATTERN)],
+            CHANGE: [MessageHandler(text, change_typed)],
+            REASON: [
+                CallbackQueryHandler(reason_given, pattern=WHY_PATTERN),
+                MessageHandler(text, reason_given),
             ],
-            states={
-                MODEL: [CallbackQueryHandler(model_chosen, pattern=CHOOSE_PATTERN)],
-                CHANGE: [MessageHandler(text, change_typed)],
-                REASON: [
-                    CallbackQueryHandler(reason_given, pattern=WHY_PATTERN),
-                    MessageHandler(text, reason_given),
-                ],
-                CONFIRM: [CallbackQueryHandler(apply, pattern=f"^{APPLY}$")],
-            },
-            fallbacks=[
-                CommandHandler("cancel", cancel),
-                CallbackQueryHandler(cancel, pattern=f"^{CANCEL}$"),
-                undoing,
-                MessageHandler(filters.COMMAND, busy),
-                CallbackQueryHandler(busy),
-                MessageHandler(filters.ALL, busy),
-            ],
-            name="stock_correction",
-            persistent=True,
-            allow_reentry=True,
-        )
+            CONFIRM: [CallbackQueryHandler(apply, pattern=f"^{APPLY}$")],
+        },
+        fallbacks=[
+            CommandHandler("cancel", cancel),
+            CallbackQueryHandler(cancel, pattern=f"^{CANCEL}$"),
+            undoing,
+            MessageHandler(filters.COMMAND, busy),
+            CallbackQueryHandler(busy),
+            MessageHandler(filters.ALL, busy),
+        ],
+    )
     return [conversation, undoing, CallbackQueryHandler(stray, pattern=r"^stk:")]
