@@ -65,13 +65,14 @@ async def notify_admins(context: BotContext, member: Member) -> None:
 
 
 async def _admin_name(context: BotContext, admin_id: int | None) -> str:
+    """The admin's name as typed, unescaped: alerts are plain text, messages escape it."""
     person = await context.storage.people.get(admin_id) if admin_id is not None else None
-    return esc(person.first_name) if person and person.first_name else str(admin_id or "?")
+    return person.first_name if person and person.first_name else str(admin_id or "?")
 
 
 async def decided_text(context: BotContext, t: Translator, member: Member, by: int | None) -> str:
     """The approval request once decided, naming the decision and who made it."""
-    admin = await _admin_name(context, by)
+    admin = esc(await _admin_name(context, by))
     if member.status is MemberStatus.ACTIVE:
         outcome = t._("✅ Approved by {admin}").format(admin=admin)
     elif member.status is MemberStatus.REJECTED:

@@ -13,6 +13,7 @@ from bot.i18n import Translator
 from handlers.catalogue_common import (
     ADD,
     END,
+    MAX_PRICE,
     OPEN,
     RESTORE,
     admins_only,
@@ -22,10 +23,9 @@ from handlers.catalogue_common import (
     discard_draft,
     draft,
     model_card,
-    parse_rupiah,
     remind_amount,
 )
-from handlers.common import Button, answer_button, column, reply, show
+from handlers.common import Button, answer_button, column, parse_rupiah, reply, show
 from handlers.drums import finish_name, head_name, model_name, size_details, size_name, wood_name
 from handlers.menu import CATALOGUE
 from storage.catalogue import ModelExistsError, model_code
@@ -175,7 +175,7 @@ async def remind_buttons(update: Update, context: BotContext) -> object:
 async def take_rate(update: Update, context: BotContext) -> object:
     """Take the artisan rate, ask for the buyer price."""
     t = context.t
-    rate = parse_rupiah(update.message.text if update.message else None)
+    rate = parse_rupiah(update.message.text if update.message else None, MAX_PRICE)
     if rate is None:
         await reply(update, context, amount_hint(t))
         return RATE
@@ -193,7 +193,7 @@ async def take_price(update: Update, context: BotContext) -> object:
     """Take the buyer price, above the rate, then show the summary."""
     t = context.t
     data = draft(context)
-    price = parse_rupiah(update.message.text if update.message else None)
+    price = parse_rupiah(update.message.text if update.message else None, MAX_PRICE)
     if price is None:
         await reply(update, context, amount_hint(t))
         return PRICE

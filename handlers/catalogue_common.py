@@ -21,8 +21,8 @@ from bot.i18n import Translator
 from handlers.common import (
     Button,
     answer_button,
+    answer_or_reply,
     column,
-    parse_quantity,
     persistent_conversation,
     refuse_unless_admin,
     reply,
@@ -36,7 +36,7 @@ END = ConversationHandler.END
 DRAFT = "catalogue"
 PAGE_SIZE = 20
 # No drum costs a hundred million Rupiah: a longer number is a typing slip.
-MAX_RUPIAH = 100_000_000
+MAX_PRICE = 100_000_000
 
 LIST = "cat:list:"
 OPEN = "cat:open:"
@@ -66,18 +66,6 @@ def admins_only(step: Step) -> Step:
         return await step(update, context)
 
     return checked
-
-
-def parse_rupiah(raw: str | None) -> int | None:
-    """Read a whole, positive Rupiah amount: "150000", "150.000", "150,000", "Rp 150.000"."""
-    if raw is None:
-        return None
-    text = raw.strip()
-    for prefix in ("rp.", "rp", "idr"):
-        if text.lower().startswith(prefix):
-            text = text[len(prefix) :].strip()
-            break
-    return parse_quantity(text, MAX_RUPIAH)
 
 
 def amount_hint(t: Translator) -> str:
@@ -178,11 +166,7 @@ async def page_of(context: BotContext, model_id: int) -> int:
 
 async def tell_gone(update: Update, context: BotContext) -> None:
     """Tell the admin the model they act on no longer exists."""
-    text = context.t._("This model no longer exists.")
-    if update.callback_query is not None:
-        await answer_button(update, text, alert=True)
-    else:
-        await reply(update, context, text)
+    await answer_or_reply(update, context, context.t._("This model no longer exists."))
 
 
 async def cancel(update: Update, context: BotContext) -> int:

@@ -15,6 +15,7 @@ from handlers.catalogue_common import (
     CHANGE_RATE,
     END,
     ID,
+    MAX_PRICE,
     OPEN,
     UNDO_PRICES,
     admins_only,
@@ -26,11 +27,10 @@ from handlers.catalogue_common import (
     draft,
     matched_id,
     model_card,
-    parse_rupiah,
     remind_amount,
     tell_gone,
 )
-from handlers.common import answer_button, column, reply, show
+from handlers.common import answer_button, column, parse_rupiah, reply, show
 from handlers.drums import model_name
 from storage.models import DrumModel
 
@@ -102,7 +102,7 @@ async def take_amount(update: Update, context: BotContext) -> object:
     data = draft(context)
     if not {"model_id", "field"} <= data.keys():
         return await cancel(update, context)
-    amount = parse_rupiah(update.message.text if update.message else None)
+    amount = parse_rupiah(update.message.text if update.message else None, MAX_PRICE)
     if amount is None:
         await reply(update, context, amount_hint(t))
         return AMOUNT

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 import unicodedata
 import warnings
 from collections.abc import Sequence
@@ -29,6 +30,12 @@ Button = tuple[str, str]
 ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
 MAX_NAME_LENGTH = 64
+# Far above any sum the cooperative handles: it only keeps absurd typed numbers out.
+MAX_RUPIAH = 10**12
+_CURRENCY = re.compile(r"^\s*(rp\.?|idr)\s*", re.IGNORECASE)
+_SIGNED = re.compile(r"^([+-]?)\s*([0-9.,]+)$")
+# Phones type these for a minus sign too.
+_MINUSES = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2014": "-"})
 # Recently answered callback queries, oldest first (a dict keeps insertion order).
 REMEMBERED_QUERIES = 1000
 _answered_queries: dict[str, None] = {}
@@ -105,15 +112,20 @@ async def answer_button(update: Update, text: str | None = None, *, alert: bool 
         logger.info("could not answer an old button tap: %s", error)
 
 
+async def answer_or_reply(update: Update, context: BotContext, text: str) -> None:
+    """Tell the person something: in an alert for a button tap, else in a new message."""
+    if update.callback_query is not None:
+        await answer_button(update, text, alert=True)
+    else:
+        await reply(update, context, text)
+
+
 async def refuse_unless_admin(update: Update, context: BotContext) -> bool:
     """Politely refuse a non-admin; return True when the sender is an admin."""
     if context.is_admin:
         return True
-    message = context.t._("Sorry, only the cooperative's admins can do that.")
-    if update.callback_query is not None:
-        await answer_button(update, message, alert=True)
-    else:
-        await reply(update, context, message)
+    text = context.t._("Sorry, only the cooperative's admins can do that.")
+    await answer_or_reply(update, context, text)
     return False
 
 
@@ -168,6 +180,30 @@ def parse_quantity(raw: str | None, maximum: int) -> int | None:
         return None
     value = int("".join(groups))
     return value if 1 <= value <= maximum else None
+
+
+def parse_rupiah(raw: str | None, maximum: int = MAX_RUPIAH) -> int | None:
+    """Read a whole number of Rupiah from 1 to `maximum`; None for anything else.
+
+    The digits as `parse_quantity` reads them, after an optional "Rp", "Rp." or "IDR" in any
+    case: "150000", "150.000", "150,000", "Rp 150.000", "IDR 50,000". Cents ("150.000,00"),
+    words ("150rb") and a bare "Rp" are None.
+    """
+    return parse_quantity(_CURRENCY.sub("", raw or ""), maximum)
+
+
+def parse_change(raw: str | None, maximum: int) -> int | None:
+    """Read a signed whole number of drums ("+3", "-2", "3") up to `maximum` either way.
+
+    None for zero or anything else; the minus signs phones type count as minus.
+    """
+    match = _SIGNED.match((raw or "").strip().translate(_MINUSES))
+    if match is None:
+        return None
+    size = parse_quantity(match[2], maximum)
+    if size is None:
+        return None
+    return -size if match[1] == "-" else size
 
 
 async def translator_for(storage: Storage, default_locale: str, telegram_id: int) -> Translator:

@@ -22,11 +22,12 @@ from bot.i18n import Translator
 from handlers import payment_choice, payment_undo
 from handlers.common import (
     answer_button,
+    answer_or_reply,
     clean_text,
     column,
     esc,
     keyboard,
-    parse_quantity,
+    parse_rupiah,
     persistent_conversation,
     refuse_unless_admin,
     reply,
@@ -51,16 +52,8 @@ RECORD = "pay:ok"
 CANCEL = "pay:cancel"
 DAY_PATTERN = re.compile(r"^pay:day:([01])$")
 MAX_NOTE_LENGTH = 200
-# Far above any real payment: a typo with extra digits is caught by "more than owed" instead.
-MAX_AMOUNT = 10**12
 AMOUNT_EXAMPLE = 150_000
-_CURRENCY = re.compile(r"^\s*(rp\.?|idr)\s*", re.IGNORECASE)
 _DATE = re.compile(r"^(\d{1,2})([-/])(\d{1,2})\2(\d{4})$")
-
-
-def parse_rupiah(raw: str | None) -> int | None:
-    """Read a whole, positive number of Rupiah ("150000", "150.000", "Rp 150,000"); else None."""
-    return parse_quantity(_CURRENCY.sub("", (raw or "").strip()), MAX_AMOUNT)
 
 
 def parse_day(raw: str | None) -> date | None:
@@ -145,6 +138,7 @@ async def amount_typed(update: Update, context: BotContext) -> int:
         await reply(update, context, t._("This artisan no longer exists."))
         return _end(context)
     message = update.message
+    # No ceiling of its own: a typo with extra digits is caught by "more than owed" below.
     amount = parse_rupiah(message.text if message else None)
     if amount is None:
         await reply(
@@ -301,10 +295,7 @@ async def busy(update: Update, context: BotContext) -> None:
     text = context.t._(
         "You are recording a payment. Answer the question above, or send /cancel to stop."
     )
-    if update.callback_query is not None:
-        await answer_button(update, text, alert=True)
-    else:
-        await reply(update, context, text)
+    await answer_or_reply(update, context, text)
 
 
 async def stray(update: Update, context: BotContext) -> None:

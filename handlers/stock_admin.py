@@ -20,11 +20,12 @@ from bot.i18n import Translator
 from handlers.common import (
     Button,
     answer_button,
+    answer_or_reply,
     clean_text,
     column,
     esc,
     keyboard,
-    parse_quantity,
+    parse_change,
     persistent_conversation,
     refuse_unless_admin,
     reply,
@@ -49,20 +50,6 @@ WHY_PATTERN = re.compile(r"^stk:why:(counted|damaged|found)$")
 UNDO_PATTERN = re.compile(r"^stk:undo:(\d{1,18})$")
 MAX_CHANGE = 100_000
 MAX_REASON_LENGTH = 200
-_CHANGE = re.compile(r"^([+-]?)\s*([0-9.,]+)$")
-# Phones type these for a minus sign too.
-_MINUSES = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2014": "-"})
-
-
-def parse_change(raw: str | None) -> int | None:
-    """Read a signed whole number of drums ("+3", "-2", "3"); None for zero or anything else."""
-    match = _CHANGE.match((raw or "").strip().translate(_MINUSES))
-    if match is None:
-        return None
-    size = parse_quantity(match[2], MAX_CHANGE)
-    if size is None:
-        return None
-    return -size if match[1] == "-" else size
 
 
 def signed(t: Translator, delta: int) -> str:
@@ -156,7 +143,7 @@ async def change_typed(update: Update, context: BotContext) -> int:
     if balance is None:
         await reply(update, context, t._("This model no longer exists."))
         return _end(context)
-    delta = parse_change(update.message.text if update.message else None)
+    delta = parse_change(update.message.text if update.message else None, MAX_CHANGE)
     if delta is None:
         text = t._("Please type a whole number other than 0, with + or -, e.g. +3 or -2.")
         await reply(update, context, text)
@@ -298,10 +285,7 @@ async def busy(update: Update, context: BotContext) -> None:
     text = context.t._(
         "You are correcting stock. Answer the question above, or send /cancel to stop."
     )
-    if update.callback_query is not None:
-        await answer_button(update, text, alert=True)
-    else:
-        await reply(update, context, text)
+    await answer_or_reply(update, context, text)
 
 
 async def stray(update: Update, context: BotContext) -> None:

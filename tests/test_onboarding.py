@@ -82,6 +82,26 @@ async def test_artisan_registers_and_an_admin_approves(bot: RunningBot) -> None:
     assert row_status(bot, 1001) == "active"
 
 
+async def test_admin_name_with_markup_is_shown_as_typed_to_the_admin_told_it_was_decided(
+    bot: RunningBot,
+) -> None:
+    sri = bot.person(1001, "Sri", "id")
+    ani = bot.admin(first_name="Ani & <Co>")
+    budi = bot.admin(ADMIN_BUDI, "Budi", language_code="en")
+    await budi.send("/start")
+    await register_artisan(sri)
+    member_id = member_row(bot, 1001)["id"]  # type: ignore[index]
+    await ani.tap("Setujui", ani.last)
+    refreshed = bot.emulator.messages(ADMIN_BUDI)[-1]
+    assert "Approved by Ani & <Co>" in refreshed.plain
+
+    # The alert is plain text: an HTML-escaped name would show as "Ani &amp; &lt;Co&gt;".
+    await budi.press(f"appr:no:{member_id}", refreshed)
+    assert budi.callback_answers[-1]["text"] == "Already decided by Ani & <Co>: active."
+    assert budi.callback_answers[-1]["show_alert"] is True
+    assert row_status(bot, 1001) == "active"
+
+
 def row_status(bot: RunningBot, telegram_id: int) -> str | None:
     row = member_row(bot, telegram_id)
     return None if row is None else str(row["status"])
