@@ -71,8 +71,15 @@ async def migrate(db: Database) -> tuple[int, int]:
             f"kendang-bot knows only up to {latest}: upgrade kendang-bot"
         )
     for migration in migrations[before:]:
-        # user_version is set inside the same transaction, so a migration applies whole or not.
-        await db.execute_script(
-            [*migration.statements(), f"PRAGMA user_version = {migration.version}"]
-        )
+        # The version is read again under the write lock: another process opening the same new
+        # file may have applied this migration since. user_version is set in the same
+        # transaction, so a migration applies whole or not at all.
+        async with db.transaction() as connection:
+            async with connection.execute("PRAGMA user_version") as cursor:
+                row = await cursor.fetchone()
+            if row is not None and int(row[0]) >= migration.version:
+                continue
+            for statement in migration.statements():
+                await connection.execute(statement)
+            await connection.execute(f"PRAGMA user_version = {migration.version}")
     return before, latest

@@ -181,3 +181,17 @@ async def test_state_and_processed_update_are_saved_together(tmp_path: Path) -> 
         assert await reopened.state.user_data() == {}
     finally:
         await reopened.close()
+
+
+async def test_two_processes_opening_a_new_file_at_once_both_migrate_it(tmp_path: Path) -> None:
+    path = tmp_path / "kendang.db"
+    # Two connections, as two processes would have, both finding version 0 before migrating.
+    first, second = await asyncio.gather(Storage.open(path), Storage.open(path))
+    try:
+        latest = available_migrations()[-1].version
+        assert await schema_version(first.db) == latest
+        assert await schema_version(second.db) == latest
+        assert len(await second.catalogue.list_active()) == 16
+    finally:
+        await first.close()
+        await second.close()
