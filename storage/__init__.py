@@ -6,15 +6,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from storage.catalogue import Catalogue
+from storage.containers import Containers
 from storage.db import Database
 from storage.earnings import Earnings
+from storage.exchange_rates import ExchangeRates
 from storage.figures import Figures
 from storage.members import Members
 from storage.migrations import DatabaseTooNewError, migrate
+from storage.offers import Offers
+from storage.orders import Orders
 from storage.people import People
 from storage.reports import Reports
 from storage.state import StateStore
 from storage.stock import Stock
+from storage.watches import Watches
 
 __all__ = ["DatabaseTooNewError", "Storage"]
 
@@ -32,6 +37,11 @@ class Storage:
     stock: Stock
     earnings: Earnings
     figures: Figures
+    offers: Offers
+    orders: Orders
+    containers: Containers
+    watches: Watches
+    exchange_rates: ExchangeRates
 
     @classmethod
     async def open(cls, path: Path | str) -> Storage:
@@ -52,6 +62,11 @@ class Storage:
             stock=Stock(db),
             earnings=Earnings(db),
             figures=Figures(db),
+            offers=Offers(db),
+            orders=Orders(db),
+            containers=Containers(db),
+            watches=Watches(db),
+            exchange_rates=ExchangeRates(db),
         )
 
     async def close(self) -> None:

@@ -383,3 +383,347 @@ class ArtisanFigures(BaseModel):
     earned: int
     paid: int
     owed: int
+
+
+class Currency(StrEnum):
+    """A foreign currency buyers may see prices in."""
+
+    USD = "USD"
+    CNY = "CNY"
+
+
+class ExchangeRate(BaseModel):
+    """How many Rupiah one unit of a currency is worth, as an admin set it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    currency: Currency
+    rupiah_per_unit: int
+    set_by: int | None = None
+    set_at: datetime
+
+
+class Offer(BaseModel):
+    """A model as buyers see it: its available stock and the photo to show."""
+
+    model_config = ConfigDict(frozen=True)
+
+    model: DrumModel
+    available: int
+    photo_file_id: str | None = None
+
+
+class Makers(BaseModel):
+    """Where a model is made: a village and how many of its workshops made it (no names)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    village: str
+    workshops: int
+
+
+class OrderStatus(StrEnum):
+    """Where a buyer's order stands."""
+
+    REQUESTED = "requested"
+    CONFIRMED = "confirmed"
+    BACKORDERED = "backordered"
+    IN_CONTAINER = "in_container"
+    SHIPPED = "shipped"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+
+
+# A buyer may cancel an order until it is put into a container.
+CANCELLABLE_ORDER_STATUSES = frozenset(
+    {OrderStatus.REQUESTED, OrderStatus.CONFIRMED, OrderStatus.BACKORDERED}
+)
+
+
+def order_reference(order_id: int) -> str:
+    """Return the reference people see for an order, e.g. O-000045."""
+    return f"O-{order_id:06d}"
+
+
+class Order(BaseModel):
+    """A buyer's order of one model.
+
+    Of the `confirmed` drums, `reserved` are set aside in stock and `shipped` have left; the
+    rest (`outstanding`) is a backorder waiting for production.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    buyer_id: int
+    model_id: int
+    quantity: int
+    unit_price: int
+    note: str | None = None
+    status: OrderStatus
+    confirmed: int | None = None
+    reserved: int
+    shipped: int
+    container_id: int | None = None
+    client_key: str | None = None
+    requested_at: datetime
+    decided_at: datetime | None = None
+    decided_by: int | None = None
+    closed_at: datetime | None = None
+    closed_by: int | None = None
+    updated_at: datetime
+
+    @property
+    def reference(self) -> str:
+        """The reference people see, e.g. O-000045."""
+        return order_reference(self.id)
+
+    @property
+    def outstanding(self) -> int:
+        """Confirmed drums neither set aside nor shipped: the backorder (0 unless confirmed)."""
+        if self.status in (OrderStatus.CANCELLED, OrderStatus.DECLINED):
+            return 0
+        return (self.confirmed or 0) - self.reserved - self.shipped
+
+    @property
+    def billed_quantity(self) -> int:
+        """The drums the price is for: those confirmed, else those asked for.
+
+        Of an order cancelled after part of it shipped, only the shipped drums count.
+        """
+        if self.status is OrderStatus.CANCELLED and self.shipped > 0:
+            return self.shipped
+        return self.quantity if self.confirmed is None else self.confirmed
+
+    @property
+    def amount(self) -> int:
+        """The order's value in Rupiah at the price it was ordered at."""
+        return self.billed_quantity * self.unit_price
+
+    @property
+    def cancellable(self) -> bool:
+        """Whether the buyer may still cancel it."""
+        return self.status in CANCELLABLE_ORDER_STATUSES
+
+
+class OrderView(BaseModel):
+    """An order with its model and buyer (never an artisan)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    order: Order
+    model: DrumModel
+    buyer_name: str
+    buyer_company: str | None = None
+    buyer_country: str | None = None
+    buyer_telegram_id: int
+
+
+class OrderOutcome(StrEnum):
+    """What happened when someone tried to change an order or a container."""
+
+    DONE = "done"
+    NOT_FOUND = "not_found"
+    NOT_YOURS = "not_yours"
+    CHANGED = "changed"
+    STOCK_SHORT = "stock_short"
+    OVER_CAPACITY = "over_capacity"
+    OTHER_BUYER = "other_buyer"
+    CONTAINER_CLOSED = "container_closed"
+    NOTHING_READY = "nothing_ready"
+
+
+class OrderChange(BaseModel):
+    """The outcome of confirming, declining, cancelling or moving an order.
+
+    When not DONE, `order` shows it as it is now (None when not found or not the buyer's);
+    `available` is the model's available stock when that was short.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    outcome: OrderOutcome
+    order: Order | None = None
+    available: int | None = None
+
+
+class OrderFill(BaseModel):
+    """Drums newly set aside for a backordered order as stock arrived."""
+
+    model_config = ConfigDict(frozen=True)
+
+    order: Order
+    model: DrumModel
+    buyer_telegram_id: int
+    filled: int
+
+
+class Backorder(BaseModel):
+    """Drums confirmed to a buyer but not yet made: production demand for artisans."""
+
+    model_config = ConfigDict(frozen=True)
+
+    order_id: int
+    model: DrumModel
+    outstanding: int
+    confirmed_at: datetime
+    needed_by: date | None = None
+
+
+class Demand(BaseModel):
+    """Drums of one model that buyers wait for, needed in one month: work for the artisans.
+
+    The month is the target month of the order's container, else the month it was confirmed.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    model: DrumModel
+    month: date
+    outstanding: int
+    orders: int
+
+
+class ContainerStatus(StrEnum):
+    """Where a container shipment stands."""
+
+    OPEN = "open"
+    SHIPPED = "shipped"
+    CANCELLED = "cancelled"
+
+
+def container_reference(container_id: int) -> str:
+    """Return the reference people see for a container, e.g. C-000007."""
+    return f"C-{container_id:06d}"
+
+
+class Container(BaseModel):
+    """A container shipment for one buyer."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    buyer_id: int
+    capacity: int
+    destination: str
+    target_date: date
+    status: ContainerStatus
+    created_by: int | None = None
+    created_at: datetime
+    closed_at: datetime | None = None
+    closed_by: int | None = None
+
+    @property
+    def reference(self) -> str:
+        """The reference people see, e.g. C-000007."""
+        return container_reference(self.id)
+
+
+class ContainerChange(BaseModel):
+    """The outcome of shipping or cancelling a container; `container` as it is now.
+
+    Not DONE: NOT_FOUND (container None), CONTAINER_CLOSED (already shipped or cancelled)
+    or NOTHING_READY (shipping a container with no drums ready).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    outcome: OrderOutcome
+    container: Container | None = None
+
+
+class ContainerView(BaseModel):
+    """A container with its buyer."""
+
+    model_config = ConfigDict(frozen=True)
+
+    container: Container
+    buyer_name: str
+    buyer_company: str | None = None
+    buyer_telegram_id: int
+
+
+class ModelProgress(BaseModel):
+    """One model's part of a container: ready, still to make, and how fast it is made.
+
+    `queue` is the outstanding drums of this model in every backorder up to and including
+    this container's (they are filled oldest first); `accepted_recently` counts the drums
+    accepted in the last `weeks` weeks.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    model: DrumModel
+    ready: int
+    to_make: int
+    queue: int
+    accepted_recently: int
+    weeks: int
+
+    @property
+    def days_needed(self) -> float | None:
+        """Days until the queue is made at the recent pace; None when nothing was made."""
+        if self.to_make == 0:
+            return 0.0
+        if self.accepted_recently == 0:
+            return None
+        return self.queue / (self.accepted_recently / (self.weeks * 7))
+
+
+class ContainerProgress(BaseModel):
+    """How full a container is and when it should be ready."""
+
+    model_config = ConfigDict(frozen=True)
+
+    view: ContainerView
+    orders: list[OrderView]
+    models: list[ModelProgress]
+    shipped: int
+
+    @property
+    def ready(self) -> int:
+        """Drums in stock, set aside for this container's orders."""
+        return sum(line.ready for line in self.models)
+
+    @property
+    def to_make(self) -> int:
+        """Drums of this container's orders not yet made."""
+        return sum(line.to_make for line in self.models)
+
+    @property
+    def planned(self) -> int:
+        """Drums of the orders in it, ready or not."""
+        return self.ready + self.to_make
+
+    @property
+    def days_needed(self) -> float | None:
+        """Days until every drum is made at the recent pace; None when it cannot be told."""
+        days = [line.days_needed for line in self.models]
+        if any(day is None for day in days):
+            return None
+        return max((day for day in days if day is not None), default=0.0)
+
+
+class Watch(BaseModel):
+    """A buyer waiting for a model's available stock to reach a quantity."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    buyer_id: int
+    model_id: int
+    quantity: int
+    created_at: datetime
+    notified_at: datetime | None = None
+    stopped_at: datetime | None = None
+
+
+class WatchAlert(BaseModel):
+    """A watch whose quantity became available: its buyer is to be told, once."""
+
+    model_config = ConfigDict(frozen=True)
+
+    watch: Watch
+    model: DrumModel
+    buyer_telegram_id: int
+    available: int

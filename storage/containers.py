@@ -1,0 +1,353 @@
+"""Container shipments: the orders put into them, their progress, and shipping them."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, date, datetime, timedelta
+
+import aiosqlite
+
+from storage.catalogue import drum_model, model_columns
+from storage.clock import now_text
+from storage.db import Database
+from storage.models import (
+    Container,
+    ContainerChange,
+    ContainerProgress,
+    ContainerStatus,
+    ContainerView,
+    ModelProgress,
+    OrderChange,
+    OrderOutcome,
+    OrderStatus,
+    OrderView,
+    StockMovementKind,
+)
+from storage.orders import VIEW, WAITING, check_active_buyer, fetch_order, order_view
+from storage.stock import move_stock
+
+DEFAULT_CAPACITY = 3500
+# The pace of production behind the estimated ready date: drums accepted in these weeks.
+PACE_WEEKS = 4
+
+_FIELDS = (
+    "id",
+    "buyer_id",
+    "capacity",
+    "destination",
+    "target_date",
+    "status",
+    "created_by",
+    "created_at",
+    "closed_at",
+    "closed_by",
+)
+_COLUMNS = ", ".join(_FIELDS)
+_VIEW = (
+    f"SELECT {', '.join(f'c.{name} AS c_{name}' for name in _FIELDS)}, b.name AS buyer_name,"
+    " b.company AS buyer_company, b.telegram_id AS buyer_telegram_id"
+    " FROM containers c JOIN members b ON b.id = c.buyer_id"
+)
+
+
+class Containers:
+    """Reads and writes container shipments."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create(
+        self,
+        buyer_id: int,
+        destination: str,
+        target_date: date,
+        *,
+        capacity: int = DEFAULT_CAPACITY,
+        by: int,
+    ) -> Container:
+        """Open a container for an active buyer (raises NotAnActiveBuyerError otherwise)."""
+        destination = destination.strip()
+        if not destination:
+            raise ValueError("a container needs a destination")
+        if capacity < 1:
+            raise ValueError("a container holds at least one drum")
+        async with self._db.transaction() as connection:
+            await check_active_buyer(connection, buyer_id)
+            cursor = await connection.execute(
+                "INSERT INTO containers (buyer_id, capacity, destination, target_date,"
+                " created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (buyer_id, capacity, destination, target_date.isoformat(), by, now_text()),
+            )
+            container = await _fetch(connection, cursor.lastrowid)
+        assert container is not None
+        return container
+
+    async def get(self, container_id: int) -> Container | None:
+        """Return a container by id."""
+        row = await self._db.fetch_one(
+            f"SELECT {_COLUMNS} FROM containers WHERE id = ?", (container_id,)
+        )
+        return None if row is None else Container.model_validate(dict(row))
+
+    async def view(self, container_id: int) -> ContainerView | None:
+        """Return a container with its buyer."""
+        row = await self._db.fetch_one(f"{_VIEW} WHERE c.id = ?", (container_id,))
+        return None if row is None else _view(row)
+
+    async def for_buyer(self, buyer_id: int, *, limit: int = 10) -> list[ContainerView]:
+        """Return a buyer's containers, open ones first, then the newest."""
+        rows = await self._db.fetch_all(
+            f"{_VIEW} WHERE c.buyer_id = ? ORDER BY c.status != 'open', c.id DESC LIMIT ?",
+            (buyer_id, limit),
+        )
+        return [_view(row) for row in rows]
+
+    async def open_containers(self) -> list[ContainerView]:
+        """Return every open container, by target date."""
+        rows = await self._db.fetch_all(
+            f"{_VIEW} WHERE c.status = 'open' ORDER BY c.target_date, c.id"
+        )
+        return [_view(row) for row in rows]
+
+    async def recent(self, *, limit: int = 10) -> list[ContainerView]:
+        """Return the latest containers of every buyer, open ones first."""
+        rows = await self._db.fetch_all(
+            f"{_VIEW} ORDER BY c.status != 'open', c.id DESC LIMIT ?", (limit,)
+        )
+        return [_view(row) for row in rows]
+
+    async def orders(self, container_id: int) -> list[OrderView]:
+        """Return the orders in a container (or shipped in it), oldest first."""
+        rows = await self._db.fetch_all(
+            f"{VIEW} WHERE o.container_id = ? OR o.id IN"
+            " (SELECT order_id FROM shipments WHERE container_id = ?) ORDER BY o.id",
+            (container_id, container_id),
+        )
+        return [order_view(row) for row in rows]
+
+    async def add_order(self, container_id: int, order_id: int, *, by: int) -> OrderChange:
+        """Put a confirmed order of the container's buyer into the open container.
+
+        Refused, changing nothing, when the container is not open (CONTAINER_CLOSED), the order
+        is another buyer's (OTHER_BUYER), not confirmed and outside a container (CHANGED), or
+        its drums would not fit (OVER_CAPACITY, with the free room as `available`).
+        """
+        async with self._db.transaction() as connection:
+            container = await _fetch(connection, container_id)
+            order = await fetch_order(connection, "id = ?", order_id)
+            if container is None or order is None:
+                return OrderChange(outcome=OrderOutcome.NOT_FOUND)
+            if container.status is not ContainerStatus.OPEN:
+                return OrderChange(outcome=OrderOutcome.CONTAINER_CLOSED, order=order)
+            if order.buyer_id != container.buyer_id:
+                return OrderChange(outcome=OrderOutcome.OTHER_BUYER, order=order)
+            if order.status not in (OrderStatus.CONFIRMED, OrderStatus.BACKORDERED):
+                return OrderChange(outcome=OrderOutcome.CHANGED, order=order)
+            room = container.capacity - await _load(connection, container_id)
+            drums = (order.confirmed or 0) - order.shipped
+            if drums > room:
+                return OrderChange(outcome=OrderOutcome.OVER_CAPACITY, order=order, available=room)
+            await connection.execute(
+                "UPDATE orders SET status = ?, container_id = ?, updated_at = ? WHERE id = ?",
+                (OrderStatus.IN_CONTAINER, container_id, now_text(), order_id),
+            )
+            return await _order_done(connection, order_id)
+
+    async def remove_order(self, container_id: int, order_id: int, *, by: int) -> OrderChange:
+        """Take an order out of an open container; it keeps its reserved drums and backorder."""
+        async with self._db.transaction() as connection:
+            container = await _fetch(connection, container_id)
+            order = await fetch_order(connection, "id = ?", order_id)
+            if container is None or order is None:
+                return OrderChange(outcome=OrderOutcome.NOT_FOUND)
+            if container.status is not ContainerStatus.OPEN:
+                return OrderChange(outcome=OrderOutcome.CONTAINER_CLOSED, order=order)
+            if order.container_id != container_id or order.status is not OrderStatus.IN_CONTAINER:
+                return OrderChange(outcome=OrderOutcome.CHANGED, order=order)
+            await _take_out(connection, order_id)
+            return await _order_done(connection, order_id)
+
+    async def cancel(self, container_id: int, *, by: int) -> ContainerChange:
+        """Cancel an open container; its orders come out of it, keeping their drums."""
+        async with self._db.transaction() as connection:
+            container = await _fetch(connection, container_id)
+            if container is None:
+                return ContainerChange(outcome=OrderOutcome.NOT_FOUND)
+            if container.status is not ContainerStatus.OPEN:
+                return ContainerChange(outcome=OrderOutcome.CONTAINER_CLOSED, container=container)
+            async with connection.execute(
+                "SELECT id FROM orders WHERE container_id = ? AND status = ?",
+                (container_id, OrderStatus.IN_CONTAINER),
+            ) as cursor:
+                order_ids = [int(row[0]) for row in await cursor.fetchall()]
+            for order_id in order_ids:
+                await _take_out(connection, order_id)
+            await _close(connection, container_id, ContainerStatus.CANCELLED, by)
+            return ContainerChange(
+                outcome=OrderOutcome.DONE, container=await _fetch(connection, container_id)
+            )
+
+    async def ship(self, container_id: int, *, by: int) -> ContainerChange:
+        """Ship an open container: its orders' ready drums leave stock, in one transaction.
+
+        An order shipped whole becomes SHIPPED; one with drums still to make goes back to
+        BACKORDERED outside the container, its shipped drums counted, to follow in another.
+        Nothing changes when the container is not open or has no drum ready.
+        """
+        async with self._db.transaction() as connection:
+            container = await _fetch(connection, container_id)
+            if container is None:
+                return ContainerChange(outcome=OrderOutcome.NOT_FOUND)
+            if container.status is not ContainerStatus.OPEN:
+                return ContainerChange(outcome=OrderOutcome.CONTAINER_CLOSED, container=container)
+            async with connection.execute(
+                "SELECT id FROM orders WHERE container_id = ? AND status = ? AND reserved > 0",
+                (container_id, OrderStatus.IN_CONTAINER),
+            ) as cursor:
+                ready_ids = [int(row[0]) for row in await cursor.fetchall()]
+            if not ready_ids:
+                return ContainerChange(outcome=OrderOutcome.NOTHING_READY, container=container)
+            now = now_text()
+            for order_id in ready_ids:
+                order = await fetch_order(connection, "id = ?", order_id)
+                assert order is not None
+                await move_stock(
+                    connection,
+                    order.model_id,
+                    StockMovementKind.SHIPPED,
+                    on_hand_delta=-order.reserved,
+                    reserved_delta=-order.reserved,
+                    order_id=order_id,
+                    reason=container.reference,
+                    by=by,
+                )
+                await connection.execute(
+                    "INSERT INTO shipments (container_id, order_id, model_id, quantity,"
+                    " shipped_at) VALUES (?, ?, ?, ?, ?)",
+                    (container_id, order_id, order.model_id, order.reserved, now),
+                )
+                shipped = order.shipped + order.reserved
+                whole = shipped == order.confirmed
+                await connection.execute(
+                    "UPDATE orders SET status = ?, reserved = 0, shipped = ?, container_id = ?,"
+                    " closed_at = ?, closed_by = ?, updated_at = ? WHERE id = ?",
+                    (
+                        OrderStatus.SHIPPED if whole else OrderStatus.BACKORDERED,
+                        shipped,
+                        container_id if whole else None,
+                        now if whole else None,
+                        by if whole else None,
+                        now,
+                        order_id,
+                    ),
+                )
+            # Orders with nothing ready stay backorders, out of the shipped container.
+            async with connection.execute(
+                "SELECT id FROM orders WHERE container_id = ? AND status = ?",
+                (container_id, OrderStatus.IN_CONTAINER),
+            ) as cursor:
+                waiting_ids = [int(row[0]) for row in await cursor.fetchall()]
+            for order_id in waiting_ids:
+                await _take_out(connection, order_id)
+            await _close(connection, container_id, ContainerStatus.SHIPPED, by)
+            return ContainerChange(
+                outcome=OrderOutcome.DONE, container=await _fetch(connection, container_id)
+            )
+
+    async def shipped_quantity(self, container_id: int) -> int:
+        """Count the drums that left in this container."""
+        return int(
+            await self._db.fetch_value(
+                "SELECT COALESCE(SUM(quantity), 0) FROM shipments WHERE container_id = ?",
+                (container_id,),
+            )
+        )
+
+    async def progress(self, container_id: int, now: datetime) -> ContainerProgress | None:
+        """Return what is ready and still to make in a container, and the recent pace."""
+        view = await self.view(container_id)
+        if view is None:
+            return None
+        orders = await self.orders(container_id)
+        since = (now - timedelta(weeks=PACE_WEEKS)).astimezone(UTC).isoformat(timespec="seconds")
+        in_it = [v.order for v in orders if v.order.status is OrderStatus.IN_CONTAINER]
+        lines: list[ModelProgress] = []
+        for model_id in sorted({order.model_id for order in in_it}):
+            mine = [order for order in in_it if order.model_id == model_id]
+            row = await self._db.fetch_one(
+                f"SELECT {model_columns('d', 'm_')},"
+                " (SELECT COALESCE(SUM(o.confirmed - o.reserved - o.shipped), 0) FROM orders o"
+                f"  WHERE o.model_id = d.id AND o.id <= ? AND {WAITING}) AS queue,"
+                " (SELECT COALESCE(SUM(s.on_hand_delta), 0) FROM stock_movements s"
+                "  WHERE s.kind = 'accepted' AND s.created_at >= ? AND s.model_id = d.id) AS made"
+                " FROM drum_models d WHERE d.id = ?",
+                (max(order.id for order in mine), since, model_id),
+            )
+            assert row is not None
+            lines.append(
+                ModelProgress(
+                    model=drum_model(row, "m_"),
+                    ready=sum(order.reserved for order in mine),
+                    to_make=sum(order.outstanding for order in mine),
+                    queue=int(row["queue"]),
+                    accepted_recently=int(row["made"]),
+                    weeks=PACE_WEEKS,
+                )
+            )
+        return ContainerProgress(
+            view=view,
+            orders=orders,
+            models=lines,
+            shipped=await self.shipped_quantity(container_id),
+        )
+
+
+async def _load(connection: aiosqlite.Connection, container_id: int) -> int:
+    async with connection.execute(
+        "SELECT COALESCE(SUM(confirmed - shipped), 0) FROM orders"
+        " WHERE container_id = ? AND status = ?",
+        (container_id, OrderStatus.IN_CONTAINER),
+    ) as cursor:
+        row = await cursor.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+async def _take_out(connection: aiosqlite.Connection, order_id: int) -> None:
+    await connection.execute(
+        "UPDATE orders SET status = CASE WHEN reserved + shipped = confirmed THEN ? ELSE ? END,"
+        " container_id = NULL, updated_at = ? WHERE id = ?",
+        (OrderStatus.CONFIRMED, OrderStatus.BACKORDERED, now_text(), order_id),
+    )
+
+
+async def _close(
+    connection: aiosqlite.Connection, container_id: int, status: ContainerStatus, by: int
+) -> None:
+    await connection.execute(
+        "UPDATE containers SET status = ?, closed_at = ?, closed_by = ? WHERE id = ?",
+        (status, now_text(), by, container_id),
+    )
+
+
+async def _fetch(connection: aiosqlite.Connection, container_id: int | None) -> Container | None:
+    async with connection.execute(
+        f"SELECT {_COLUMNS} FROM containers WHERE id = ?", (container_id,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    return None if row is None else Container.model_validate(dict(row))
+
+
+async def _order_done(connection: aiosqlite.Connection, order_id: int) -> OrderChange:
+    order = await fetch_order(connection, "id = ?", order_id)
+    assert order is not None
+    return OrderChange(outcome=OrderOutcome.DONE, order=order)
+
+
+def _view(row: sqlite3.Row) -> ContainerView:
+    return ContainerView(
+        container=Container.model_validate({name: row[f"c_{name}"] for name in _FIELDS}),
+        buyer_name=row["buyer_name"],
+        buyer_company=row["buyer_company"],
+        buyer_telegram_id=row["buyer_telegram_id"],
+    )

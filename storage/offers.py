@@ -1,0 +1,57 @@
+"""The catalogue as buyers see it: models with available stock, photos and where they are made."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from storage.catalogue import ORDER, drum_model, model_columns
+from storage.db import Database
+from storage.models import DrumSize, Makers, Offer
+
+_OFFERS = (
+    f"SELECT {model_columns('d', 'm_')},"
+    " COALESCE(b.on_hand - b.reserved, 0) AS available,"
+    " COALESCE(d.photo_file_id, (SELECT r.photo_file_id FROM reports r"
+    "  WHERE r.model_id = d.id AND r.status = 'accepted' AND r.photo_file_id IS NOT NULL"
+    "  ORDER BY r.id DESC LIMIT 1)) AS photo"
+    " FROM drum_models d LEFT JOIN stock_balances b ON b.model_id = d.id"
+)
+
+
+class Offers:
+    """Reads what buyers may order and how many drums of it are available now."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def active(self, size: DrumSize | None = None) -> list[Offer]:
+        """Return the active models (of one size, if given) in catalogue order."""
+        if size is None:
+            rows = await self._db.fetch_all(f"{_OFFERS} WHERE d.active = 1 ORDER BY {ORDER}")
+        else:
+            rows = await self._db.fetch_all(
+                f"{_OFFERS} WHERE d.active = 1 AND d.size = ? ORDER BY {ORDER}", (size,)
+            )
+        return [_offer(row) for row in rows]
+
+    async def get(self, model_id: int) -> Offer | None:
+        """Return one model as buyers see it, retired or not."""
+        row = await self._db.fetch_one(f"{_OFFERS} WHERE d.id = ?", (model_id,))
+        return None if row is None else _offer(row)
+
+    async def makers(self, model_id: int) -> list[Makers]:
+        """Return the villages whose workshops made accepted drums of a model, busiest first."""
+        rows = await self._db.fetch_all(
+            "SELECT m.village, COUNT(*) AS workshops FROM members m"
+            " WHERE m.village IS NOT NULL AND m.id IN (SELECT r.artisan_id FROM reports r"
+            "  WHERE r.model_id = ? AND r.status = 'accepted')"
+            " GROUP BY m.village ORDER BY workshops DESC, m.village",
+            (model_id,),
+        )
+        return [Makers(village=row["village"], workshops=row["workshops"]) for row in rows]
+
+
+def _offer(row: sqlite3.Row) -> Offer:
+    return Offer(
+        model=drum_model(row, "m_"), available=row["available"], photo_file_id=row["photo"]
+    )
