@@ -290,3 +290,79 @@ async def test_callback_queries_are_answered_once(
     assert emulator.callback_answers == [
         {"callback_query_id": query["id"], "user_id": 7, "text": "ok", "show_alert": False}
     ]
+
+
+async def test_message_media_is_replaced_with_a_reusable_photo_and_checked(
+    emulator: BotApiEmulator, api: httpx.AsyncClient
+) -> None:
+    Person(emulator, 7, "Sri")
+    first = await api.post(
+        "sendPhoto",
+        data={"chat_id": "7", "caption": "first"},
+        files={"photo": ("a.png", png_image(40, 30), "image/png")},
+    )
+    card = first.json()["result"]
+    second = await api.post(
+        "sendPhoto",
+        data={"chat_id": "7"},
+        files={"photo": ("b.png", png_image(90, 60), "image/png")},
+    )
+    new_photo = second.json()["result"]["photo"][-1]
+    keyboard = {"inline_keyboard": [[{"text": "Next ▶️", "callback_data": "shop:2"}]]}
+    media = {
+        "type": "photo",
+        "media": new_photo["file_id"],
+        "caption": "<b>Medium</b> &amp; more",
+        "parse_mode": "HTML",
+    }
+    target = {"chat_id": 7, "message_id": card["message_id"]}
+
+    edited = await call(api, "editMessageMedia", **target, media=media, reply_markup=keyboard)
+
+    assert edited["ok"], edited
+    result = edited["result"]
+    assert result["caption"] == "Medium & more"
+    assert result["photo"][-1]["file_id"] == new_photo["file_id"]
+    assert (result["photo"][-1]["width"], result["photo"][-1]["height"]) == (90, 60)
+    assert result["reply_markup"] == keyboard
+    shown = emulator.private_chat(7).messages[card["message_id"]]
+    assert shown.plain == "Medium & more" and shown.buttons == ((("Next ▶️", "shop:2"),),)
+    assert shown.entities[0]["type"] == "bold" and shown.edit_date is not None
+    again = await call(api, "editMessageMedia", **target, media=media, reply_markup=keyboard)
+    assert "message is not modified" in again["description"]
+    reused = await call(api, "sendPhoto", chat_id=7, photo=result["photo"][-1]["file_id"])
+    assert reused["ok"]
+
+    text = await call(api, "sendMessage", chat_id=7, text="no photo yet")
+    to_photo = await call(
+        api,
+        "editMessageMedia",
+        chat_id=7,
+        message_id=text["result"]["message_id"],
+        media={"type": "photo", "media": new_photo["file_id"]},
+    )
+    assert to_photo["ok"] and to_photo["result"]["photo"]
+    unknown = await call(
+        api, "editMessageMedia", **target, media={"type": "photo", "media": "no-such-file"}
+    )
+    assert "wrong file identifier" in unknown["description"]
+    missing = await call(
+        api, "editMessageMedia", chat_id=7, message_id=999, media={"type": "photo", "media": "x"}
+    )
+    assert missing["description"] == "Bad Request: message to edit not found"
+    assert emulator.violations == []
+
+    long_caption = {**media, "caption": "x" * 1025}
+    too_long = await call(api, "editMessageMedia", **target, media=long_caption)
+    assert "caption is too long" in too_long["description"]
+    reply_keyboard = {"keyboard": [[{"text": "Yes"}]]}
+    not_inline = await call(
+        api, "editMessageMedia", **target, media=media, reply_markup=reply_keyboard
+    )
+    assert not not_inline["ok"]
+    no_media = await call(api, "editMessageMedia", **target)
+    assert "required parameter media is missing" in no_media["description"]
+    for problem in ("caption is too long", "unknown field", "parameter media is missing"):
+        assert any(problem in violation for violation in emulator.violations), problem
+    assert emulator.private_chat(7).messages[card["message_id"]].plain == "Medium & more"
+    emulator.violations.clear()

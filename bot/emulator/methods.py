@@ -224,6 +224,84 @@ def edit_message_reply_markup(emu: BotApiEmulator, params: Params) -> Any:
     return _edit(emu, message, parsed, params.get("reply_markup"))
 
 
+def edit_message_media(emu: BotApiEmulator, params: Params) -> Any:
+    """editMessageMedia: a photo or document (by file id or upload) with its caption.
+
+    As Bot API 10.1 allows, a text message may be replaced with media too; the new file is
+    checked as sendPhoto and sendDocument check theirs, and its file id can be reused.
+    """
+    message = _editable(emu, params)
+    media = params["media"]
+    kind = media.get("type")
+    if kind not in ("photo", "document"):
+        raise _error(400, f"Bad Request: {kind} media is not supported by the emulator")
+    reference = media.get("media")
+    if isinstance(reference, str) and reference.startswith("attach://"):
+        reference = params.get("_uploads", {}).get(reference.removeprefix("attach://"))
+        if reference is None:
+            raise emu.refuse(f"media {media['media']} was not uploaded")
+    caption = _caption(emu, _caption_params(media))
+    if kind == "photo":
+        stored = _file(emu, reference, "photos", MAX_PHOTO_BYTES)
+        size = image_size(stored.data)
+        if size is None:
+            raise emu.refuse(
+                "IMAGE_PROCESS_FAILED: the photo is not a PNG, JPEG, GIF or WebP image"
+            )
+        photo: tuple[dict[str, Any], ...] = (
+            {
+                "file_id": stored.file_id,
+                "file_unique_id": stored.file_unique_id,
+                "width": size[0],
+                "height": size[1],
+                "file_size": len(stored.data),
+            },
+        )
+        document = None
+    else:
+        stored = _file(emu, reference, "documents", MAX_DOCUMENT_BYTES)
+        photo = ()
+        document = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": len(stored.data),
+        }
+        if stored.file_name:
+            document["file_name"] = stored.file_name
+        if stored.mime_type:
+            document["mime_type"] = stored.mime_type
+    markup = params.get("reply_markup")
+    if markup and "inline_keyboard" not in markup:
+        raise emu.refuse("only an inline keyboard can be attached to an edited message")
+    buttons, inline = _apply_markup(emu, emu.chats[message.chat_id], markup)
+    if (
+        _media_key(message.photo, message.document) == _media_key(photo, document)
+        and caption.text == message.plain
+        and tuple(caption.entities) == message.entities
+        and inline == message.inline_markup
+    ):
+        raise _error(400, NOT_MODIFIED)
+    edited = message.edited(
+        emu.next_activity(),
+        plain=caption.text,
+        entities=tuple(caption.entities),
+        buttons=buttons,
+        inline_markup=inline,
+        photo=photo,
+        document=document,
+    )
+    emu.store_message(edited)
+    return emu.message_api(edited)
+
+
+def _media_key(photo: tuple[dict[str, Any], ...], document: dict[str, Any] | None) -> Any:
+    if photo:
+        return ("photo", photo[-1]["file_unique_id"])
+    if document is not None:
+        return ("document", document["file_unique_id"])
+    return None
+
+
 def delete_message(emu: BotApiEmulator, params: Params) -> Any:
     """deleteMessage."""
     chat = emu.chat_for(params["chat_id"])
@@ -444,6 +522,7 @@ IMPLEMENTATIONS: dict[str, Callable[[BotApiEmulator, Params], Any]] = {
     "editMessageText": edit_message_text,
     "editMessageCaption": edit_message_caption,
     "editMessageReplyMarkup": edit_message_reply_markup,
+    "editMessageMedia": edit_message_media,
     "deleteMessage": delete_message,
     "answerCallbackQuery": answer_callback_query,
     "getFile": get_file,
