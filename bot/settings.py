@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     poll_timeout: int = Field(default=25, ge=0, le=50)
     timezone: str = "Asia/Jakarta"
     max_report_quantity: int = Field(default=500, ge=1, le=100_000)
+    max_order_quantity: int = Field(default=3500, ge=1, le=1_000_000)
+    container_capacity: int = Field(default=3500, ge=1, le=1_000_000)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("admin_ids", mode="before")

@@ -27,6 +27,17 @@ REVIEW = "qc:queue"
 STOCK = "prod:stock"
 ARTISANS = "prod:artisans"
 CATALOGUE = "cat:menu"
+ORDERS = "ordadm:list"
+CONTAINERS = "box:admin"
+RATES = "rates:menu"
+# Buyers' trade (handlers.shop, handlers.my_orders, handlers.container_view, handlers.watching).
+BROWSE = "shop:browse"
+BUYER_STOCK = "shop:stock"
+MY_ORDERS = "ord:mine"
+MY_CONTAINERS = "box:mine"
+WATCHES = "watch:list"
+# Production demand for artisans (handlers.needed_now).
+NEEDED_NOW = "need:board"
 
 PRIVATE = filters.ChatType.PRIVATE
 
@@ -49,7 +60,10 @@ def admin_menu(t: Translator) -> tuple[str, InlineKeyboardMarkup]:
         (t._("🔍 Quality check"), REVIEW),
         (t._("📦 Stock"), STOCK),
         (t._("🧑‍🎨 Artisans and payments"), ARTISANS),
+        (t._("🧾 Orders"), ORDERS),
+        (t._("🚢 Containers"), CONTAINERS),
         (t._("🪘 Catalogue"), CATALOGUE),
+        (t._("💱 Exchange rates"), RATES),
         (t._("📝 Pending registrations"), PENDING),
         (t._("👥 Members"), MEMBERS),
         *_common_buttons(t),
@@ -67,12 +81,19 @@ def member_menu(t: Translator, member: Member) -> tuple[str, InlineKeyboardMarku
             (t._("🪘 Report finished drums"), REPORT),
             (t._("📊 My production and earnings"), MY_PRODUCTION),
             (t._("🧾 My reports"), MY_REPORTS),
+            (t._("📋 Drums needed now"), NEEDED_NOW),
         ]
     else:
         text = t._("<b>Main menu</b>\nWelcome, {name}. What would you like to do?").format(
             name=esc(member.name)
         )
-        work = []
+        work = [
+            (t._("🪘 Catalogue"), BROWSE),
+            (t._("📦 Available stock"), BUYER_STOCK),
+            (t._("🧾 My orders"), MY_ORDERS),
+            (t._("🚢 My containers"), MY_CONTAINERS),
+            (t._("👀 Watched models"), WATCHES),
+        ]
     return text, column([*work, (t._("👤 My profile"), PROFILE), *_common_buttons(t)])
 
 
@@ -124,6 +145,13 @@ def help_text(context: BotContext) -> str:
             lines.append(t._("/report: report drums you have finished"))
             lines.append(t._("/production: your drums and earnings this week and month"))
             lines.append(t._("/reports: your recent reports; cancel one still waiting"))
+            lines.append(t._("/needed: drums buyers are waiting for"))
+        else:
+            lines.append(t._("/browse: the catalogue with photos, prices and stock"))
+            lines.append(t._("/available: drums available now, per model"))
+            lines.append(t._("/orders: your orders and their status"))
+            lines.append(t._("/containers: your container shipments and how full they are"))
+            lines.append(t._("/watching: models you watch"))
         lines.append(t._("/profile: what you registered"))
     elif member is None and not context.is_admin:
         lines.append(t._("/start: register as an artisan or a buyer"))
@@ -134,6 +162,9 @@ def help_text(context: BotContext) -> str:
         lines.append(t._("/pay: record a payment to an artisan"))
         lines.append(t._("/correct: correct the stock of a model, with a reason"))
         lines.append(t._("/catalogue: drum models, rates, prices and photos"))
+        lines.append(t._("/orders: orders to confirm, and open orders"))
+        lines.append(t._("/containers: container shipments, their orders and shipping"))
+        lines.append(t._("/rates: exchange rates for buyers' prices"))
         lines.append(t._("/pending: registrations waiting for approval"))
         lines.append(t._("/members: list members, deactivate or reactivate them"))
     lines.append(t._("/language: choose Indonesian or English"))

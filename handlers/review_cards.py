@@ -12,6 +12,7 @@ from bot.context import BotContext
 from bot.i18n import Translator
 from handlers.common import answer_button, esc, keyboard, reply, translator_for
 from handlers.drums import model_name
+from handlers.stock_news import announce_stock_rise
 from storage.models import Report, ReportStatus, ReportView
 
 logger = logging.getLogger(__name__)
@@ -231,11 +232,19 @@ async def after_decision(context: BotContext, report_id: int) -> None:
     if view is not None:
         await refresh_copies(context, view)
         await tell_artisan(context, view)
+        await _stock_rose(context, view)
+
+
+async def _stock_rose(context: BotContext, view: ReportView) -> None:
+    # Also run for an update redelivered after a crash, when the decision was already saved.
+    if view.report.status is ReportStatus.ACCEPTED:
+        await announce_stock_rise(context, view.model.id, by=view.report.decided_by)
 
 
 async def tell_already_decided(update: Update, context: BotContext, view: ReportView) -> None:
     """Say who decided the report and what; refresh the copy whose button was tapped."""
     t, report = context.t, view.report
+    await _stock_rose(context, view)
     if report.status is ReportStatus.CANCELLED:
         note = t._("The artisan cancelled this report.")
     else:

@@ -32,6 +32,7 @@ from handlers.common import (
     show,
 )
 from handlers.drums import model_name
+from handlers.stock_news import announce_stock_rise
 from storage.models import StockBalance
 from storage.stock import InsufficientStockError
 
@@ -233,6 +234,8 @@ async def apply(update: Update, context: BotContext) -> int:
         on_hand=t.number(balance.on_hand),
     )
     await show(update, context, text, column([(t._("↩️ Undo"), f"{UNDO}{movement.id}")]))
+    if movement.on_hand_delta > 0:
+        await announce_stock_rise(context, movement.model_id, by=query.from_user.id)
     return _end(context)
 
 
@@ -259,6 +262,8 @@ async def undo(update: Update, context: BotContext) -> None:
         await answer_button(update, t._("Correction undone."))
     else:
         await answer_button(update, t._("This correction was already undone."), alert=True)
+    if outcome.undo.on_hand_delta > 0:
+        await announce_stock_rise(context, outcome.correction.model_id, by=query.from_user.id)
     balance = await stock.balance(outcome.correction.model_id)
     assert balance is not None
     text = t._("↩️ Undone: the correction {change} of {model}.\nOn hand now: <b>{on_hand}</b>.")

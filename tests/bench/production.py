@@ -153,8 +153,8 @@ def build(path: Path, reports: int, seed: int) -> Built:
     def flush() -> None:
         connection.executemany(
             "INSERT INTO reports (id, artisan_id, model_id, quantity, status, accepted_quantity,"
-            " reject_reason, rate, client_key, reported_at, decided_at, decided_by)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " reject_reason, rate, client_key, reported_at, decided_at, decided_by, photo_file_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             report_rows,
         )
         connection.executemany(
@@ -232,8 +232,10 @@ def build(path: Path, reports: int, seed: int) -> Built:
             )
             on_hand[model_id] += accepted
             earned[artisan_id] += accepted * rate
+        # Artisans on weak signal often skip the photo: one report in three has one.
+        photo = f"bench-photo-{report_id}" if report_id % 3 == 0 else None
         report_rows.append(
-            (report_id, artisan_id, model_id, quantity, *row[:4], key, reported_at, *row[4:])
+            (report_id, artisan_id, model_id, quantity, *row[:4], key, reported_at, *row[4:], photo)
         )
         if len(report_rows) >= CHUNK:
             flush()

@@ -1,0 +1,41 @@
+"""Buyer prices: Rupiah, plus USD and CNY when an admin has set exchange rates."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from babel.numbers import format_currency
+
+from bot.i18n import Translator
+from storage.models import Currency, ExchangeRate
+
+# The order foreign prices are shown in, after Rupiah.
+CURRENCIES = (Currency.USD, Currency.CNY)
+CENT = Decimal("0.01")
+# Unambiguous symbols whatever the locale: English Babel writes USD as a bare "$", which
+# buyers elsewhere (China first) could misread.
+PATTERNS = {Currency.USD: "US$#,##0.00", Currency.CNY: "CN¥#,##0.00"}
+SEPARATOR = " · "
+
+
+def foreign_amount(rupiah: int, rate: ExchangeRate) -> Decimal:
+    """Convert Rupiah into a currency at a rate, rounded to cents."""
+    return (Decimal(rupiah) / Decimal(rate.rupiah_per_unit)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def foreign_price(t: Translator, rupiah: int, rate: ExchangeRate) -> str:
+    """Write a Rupiah amount in a rate's currency, the way the reader's locale does."""
+    return format_currency(
+        foreign_amount(rupiah, rate),
+        rate.currency.value,
+        format=PATTERNS[rate.currency],
+        currency_digits=False,
+        locale=t.locale,
+    )
+
+
+def price_lines(t: Translator, rupiah: int, rates: dict[Currency, ExchangeRate]) -> str:
+    """Write a price in Rupiah and every currency with a rate: Rp200.000 · US$12,31 · CN¥88,89."""
+    parts = [t.rupiah(rupiah)]
+    parts.extend(foreign_price(t, rupiah, rates[c]) for c in CURRENCIES if c in rates)
+    return SEPARATOR.join(parts)
