@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from storage.broadcasts import Broadcasts
 from storage.catalogue import Catalogue
 from storage.containers import Containers
 from storage.db import Database
@@ -42,6 +43,7 @@ class Storage:
     containers: Containers
     watches: Watches
     exchange_rates: ExchangeRates
+    broadcasts: Broadcasts
 
     @classmethod
     async def open(cls, path: Path | str) -> Storage:
@@ -67,6 +69,7 @@ class Storage:
             containers=Containers(db),
             watches=Watches(db),
             exchange_rates=ExchangeRates(db),
+            broadcasts=Broadcasts(db),
         )
 
     async def close(self) -> None:
