@@ -16,11 +16,14 @@ from telegram.request import HTTPXRequest
 from bot.context import BotApplication, BotContext, Services
 from bot.i18n import INDONESIAN_LANGUAGE_CODES, N_, translator
 from bot.persistence import SQLitePersistence
+from bot.replies import RetryAfterTooManyRequests
 from bot.settings import Settings
 from bot.updates import UpdateProcessor
 from handlers import (
     approvals,
     artisan_registration,
+    broadcast_compose,
+    broadcast_list,
     buyer_registration,
     catalogue_admin,
     container_admin,
@@ -72,6 +75,7 @@ ADMIN_COMMANDS = (
     ("correct", N_("Correct the stock of a model")),
     ("catalogue", N_("Drum models, rates and prices")),
     ("rates", N_("Exchange rates for buyers' prices")),
+    ("broadcast", N_("Announcements to members")),
     ("pending", N_("Registrations waiting for approval")),
     ("members", N_("List and manage members")),
 )
@@ -98,6 +102,8 @@ def build_application(settings: Settings, storage: Storage, token: str) -> Assem
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .context_types(ContextTypes(context=BotContext, bot_data=Services))
         .persistence(persistence)
+        # Replies wait out a 429 instead of being lost while an announcement is going out.
+        .rate_limiter(RetryAfterTooManyRequests())
         # The bot runs its own update loop, which confirms an update only after processing it.
         .updater(None)
         .build()
@@ -122,6 +128,7 @@ def build_application(settings: Settings, storage: Storage, token: str) -> Assem
             *watching.handlers(),
             *container_admin.handlers(),
             *rates.handlers(),
+            *broadcast_compose.handlers(),
             *menu.handlers(),
             *shop.handlers(),
             *my_orders.handlers(),
@@ -131,6 +138,10 @@ def build_application(settings: Settings, storage: Storage, token: str) -> Assem
             *production.handlers(),
             *approvals.handlers(),
             *members.handlers(),
+            # After the announcement conversation, which takes the progress buttons itself
+            # while an announcement is being written; its catch-all for bc: buttons refuses
+            # non-admins and answers stale buttons.
+            *broadcast_list.handlers(),
             *language.handlers(),
             *fallback.handlers(),
         ],

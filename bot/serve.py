@@ -6,6 +6,7 @@ import asyncio
 import logging
 
 from bot.application import build_application, register_commands
+from bot.broadcaster import Broadcaster
 from bot.settings import Settings
 from bot.updates import poll
 from bot.webhook import serve_webhook
@@ -24,6 +25,9 @@ async def serve(settings: Settings, token: str, stop: asyncio.Event) -> None:
         async with application:
             await register_commands(application, settings)
             await application.start()
+            # Announcements go out beside the updates, at a rate that leaves room for replies.
+            broadcaster = Broadcaster(application, storage, settings.broadcast_rate)
+            sending = asyncio.create_task(broadcaster.run(stop))
             try:
                 if settings.webhook_url:
                     await serve_webhook(application, assembled.processor, settings, stop)
@@ -37,6 +41,8 @@ async def serve(settings: Settings, token: str, stop: asyncio.Event) -> None:
                         poll_timeout=settings.poll_timeout,
                     )
             finally:
+                stop.set()
+                await sending
                 await application.stop()
     finally:
         await storage.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 
 from telegram import Update
 from telegram.error import InvalidToken, RetryAfter, TelegramError, TimedOut
@@ -70,7 +71,7 @@ async def poll(
             try:
                 updates = fetch.result()
             except RetryAfter as error:
-                await _sleep_unless_stopped(stop, float(_seconds(error.retry_after)))
+                await sleep_unless_stopped(stop, retry_seconds(error))
                 continue
             except TimedOut:
                 continue
@@ -78,7 +79,7 @@ async def poll(
                 raise
             except TelegramError as error:  # Conflict, network trouble, 5xx: try again later
                 logger.warning("getUpdates failed (%s); retrying in %.0f s", error, backoff)
-                await _sleep_unless_stopped(stop, backoff)
+                await sleep_unless_stopped(stop, backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
                 continue
             backoff = 1.0
@@ -97,13 +98,14 @@ async def poll(
             logger.info("could not confirm the last update at stop: %s", error)
 
 
-def _seconds(value: object) -> float:
-    if hasattr(value, "total_seconds"):
-        return float(value.total_seconds())
-    return float(value)  # type: ignore[arg-type]
+def retry_seconds(error: RetryAfter) -> float:
+    """Return how many seconds Telegram asks to wait after a 429."""
+    value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-async def _sleep_unless_stopped(stop: asyncio.Event, seconds: float) -> None:
+async def sleep_unless_stopped(stop: asyncio.Event, seconds: float) -> None:
+    """Sleep for `seconds`, or less if `stop` is set meanwhile."""
     try:
         await asyncio.wait_for(stop.wait(), timeout=seconds)
     except TimeoutError:

@@ -22,8 +22,11 @@ STARTUP_SECONDS = 30.0
 class BotProcess:
     """Start, kill and restart `python -m bot run` against the emulator."""
 
-    def __init__(self, emulator: BotApiEmulator, folder: Path) -> None:
+    def __init__(
+        self, emulator: BotApiEmulator, folder: Path, settings: dict[str, str] | None = None
+    ) -> None:
         self.emulator = emulator
+        self.settings = settings or {}
         self.db_path = folder / "kendang.db"
         self.log_path = folder / "bot.log"
         self.folder = folder
@@ -40,6 +43,7 @@ class BotProcess:
             KENDANG_POLL_TIMEOUT="1",
             KENDANG_LOG_LEVEL="DEBUG",
         )
+        env.update(self.settings)
         return env
 
     async def start(self) -> None:

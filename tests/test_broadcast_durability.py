@@ -1,0 +1,75 @@
+"""An announcement survives kill -9 and SIGTERM of the bot process: nobody missed, none twice."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.emulator import BotApiEmulator
+from storage import Storage
+from tests.test_broadcast_sending import MARK, add_members, announce, copies
+from tests.test_durability import STARTUP_SECONDS, BotProcess, wait_for
+
+MEMBERS = range(3001, 3081)
+
+
+@pytest.fixture
+async def announcing(emulator: BotApiEmulator, tmp_path: Path) -> AsyncIterator[BotProcess]:
+    """A bot process with 80 members and an announcement to them waiting to go out."""
+    process = BotProcess(emulator, tmp_path, {"KENDANG_BROADCAST_RATE": "20"})
+    storage = await Storage.open(process.db_path)
+    try:
+        await add_members(emulator, storage, MEMBERS)
+        await announce(storage)
+    finally:
+        await storage.close()
+    yield process
+    if process.process is not None and process.process.returncode is None:
+        await process.kill()
+    assert emulator.violations == []
+
+
+def received(emulator: BotApiEmulator) -> list[int]:
+    """Each member's number of copies."""
+    return [copies(emulator, user_id) for user_id in MEMBERS]
+
+
+def status(process: BotProcess) -> str:
+    """The announcement's status in the database file."""
+    return str(process.query("SELECT status FROM broadcasts")[0][0])
+
+
+async def test_kill_9_mid_broadcast_then_restart_misses_nobody_and_repeats_at_most_one(
+    announcing: BotProcess, emulator: BotApiEmulator
+) -> None:
+    await announcing.start()
+    await wait_for(lambda: sum(received(emulator)) >= 25)
+    await announcing.kill()
+    at_kill = sum(received(emulator))
+    assert at_kill < len(MEMBERS)
+
+    await announcing.start()
+    await wait_for(lambda: status(announcing) == "done", STARTUP_SECONDS)
+    counts = received(emulator)
+    assert min(counts) == 1, "nobody is skipped"
+    assert sum(count - 1 for count in counts) <= 1, "only the message in flight may repeat"
+    rows = announcing.query("SELECT status, COUNT(*) FROM deliveries GROUP BY status")
+    assert rows == [("sent", len(MEMBERS))]
+
+
+async def test_sigterm_mid_broadcast_stops_cleanly_and_the_restart_finishes_it(
+    announcing: BotProcess, emulator: BotApiEmulator
+) -> None:
+    await announcing.start()
+    await wait_for(lambda: sum(received(emulator)) >= 25)
+    assert await announcing.terminate() == 0
+    assert status(announcing) == "sending"
+    assert sum(received(emulator)) < len(MEMBERS)
+
+    await announcing.start()
+    await wait_for(lambda: status(announcing) == "done", STARTUP_SECONDS)
+    assert received(emulator) == [1] * len(MEMBERS)
+    assert MARK in emulator.messages(MEMBERS[-1])[-1].plain
+    assert "Traceback" not in announcing.log_path.read_text()
