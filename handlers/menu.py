@@ -7,6 +7,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 
 from bot.context import BotContext
 from bot.i18n import Translator
+from handlers.broadcast_screens import LIST as ANNOUNCEMENTS
 from handlers.common import Button, answer_button, column, esc, show
 from storage.models import Member, MemberStatus, Role
 
@@ -64,6 +65,7 @@ def admin_menu(t: Translator) -> tuple[str, InlineKeyboardMarkup]:
         (t._("🚢 Containers"), CONTAINERS),
         (t._("🪘 Catalogue"), CATALOGUE),
         (t._("💱 Exchange rates"), RATES),
+        (t._("📣 Announcements"), ANNOUNCEMENTS),
         (t._("📝 Pending registrations"), PENDING),
         (t._("👥 Members"), MEMBERS),
         *_common_buttons(t),
@@ -165,6 +167,7 @@ def help_text(context: BotContext) -> str:
         lines.append(t._("/orders: orders to confirm, and open orders"))
         lines.append(t._("/containers: container shipments, their orders and shipping"))
         lines.append(t._("/rates: exchange rates for buyers' prices"))
+        lines.append(t._("/broadcast: announcements to members, and past ones"))
         lines.append(t._("/pending: registrations waiting for approval"))
         lines.append(t._("/members: list members, deactivate or reactivate them"))
     lines.append(t._("/language: choose Indonesian or English"))
