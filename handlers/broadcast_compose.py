@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
@@ -94,7 +95,8 @@ async def start(update: Update, context: BotContext) -> int:
         return end(context)
     await answer_button(update)
     end(context)
-    draft(context)
+    # Names this announcement for storage, so that a Send delivered again makes no second one.
+    draft(context)["key"] = secrets.token_hex(8)
     await show(update, context, *await _audience_screen(context, first=True))
     return AUDIENCE
 

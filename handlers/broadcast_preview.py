@@ -159,7 +159,9 @@ async def send_now(update: Update, context: BotContext) -> int:
     if not await reachable(update, context, announcement):
         return CONFIRM
     await answer_button(update)
-    summary = await context.storage.broadcasts.create(announcement, by=user.id)
+    summary = await context.storage.broadcasts.create(
+        announcement, by=user.id, client_key=draft(context).get("key")
+    )
     await drop_buttons(update)
     await post_progress(update, context, summary)
     return end(context)

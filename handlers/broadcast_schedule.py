@@ -13,6 +13,7 @@ from handlers.broadcast_draft import (
     WHEN,
     cancel_button,
     composed,
+    draft,
     drop_buttons,
     end,
     post_progress,
@@ -151,7 +152,9 @@ async def when_given(update: Update, context: BotContext) -> int:
         )
         await _ask(update, context, problem)
         return WHEN
-    summary = await context.storage.broadcasts.create(announcement, by=user.id, send_at=moment)
+    summary = await context.storage.broadcasts.create(
+        announcement, by=user.id, send_at=moment, client_key=draft(context).get("key")
+    )
     await drop_buttons(update)
     await post_progress(update, context, summary)
     return end(context)

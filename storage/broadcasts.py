@@ -203,15 +203,31 @@ class Broadcasts:
         return [(row["village"], int(row["people"])) for row in rows]
 
     async def create(
-        self, draft: BroadcastDraft, *, by: int, send_at: datetime | None = None
+        self,
+        draft: BroadcastDraft,
+        *,
+        by: int,
+        send_at: datetime | None = None,
+        client_key: str | None = None,
     ) -> BroadcastSummary:
-        """Save an announcement: sent now (deliveries written at once) or scheduled for later."""
+        """Save an announcement: sent now (deliveries written at once) or scheduled for later.
+
+        With a client_key already used, the announcement made then is returned and nothing is
+        written, so a Send delivered twice never sends it twice.
+        """
         now = now_text()
         async with self._db.transaction() as connection:
+            if client_key is not None:
+                async with connection.execute(
+                    "SELECT id FROM broadcasts WHERE client_key = ?", (client_key,)
+                ) as cursor:
+                    existing = await cursor.fetchone()
+                if existing is not None:
+                    return await _summary(connection, int(existing[0]))
             cursor = await connection.execute(
                 "INSERT INTO broadcasts (audience, village, locale, text, other_text,"
-                " photo_file_id, status, send_at, created_by, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " photo_file_id, status, send_at, created_by, created_at, client_key)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     draft.audience,
                     draft.village if draft.audience is Audience.VILLAGE else None,
@@ -223,6 +239,7 @@ class Broadcasts:
                     _stored(send_at) if send_at is not None else now,
                     by,
                     now,
+                    client_key,
                 ),
             )
             broadcast_id = cursor.lastrowid

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.emulator import BotApiEmulator
+from bot.emulator import BotApiEmulator, Person
 from storage import Storage
+from tests.conftest import ADMIN_ANI
 from tests.test_broadcast_sending import MARK, add_members, announce, copies
 from tests.test_durability import STARTUP_SECONDS, BotProcess, wait_for
 
@@ -73,3 +74,42 @@ async def test_sigterm_mid_broadcast_stops_cleanly_and_the_restart_finishes_it(
     assert received(emulator) == [1] * len(MEMBERS)
     assert MARK in emulator.messages(MEMBERS[-1])[-1].plain
     assert "Traceback" not in announcing.log_path.read_text()
+
+
+async def test_send_tapped_as_the_bot_dies_makes_one_announcement_after_restart(
+    emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    process = BotProcess(emulator, tmp_path)
+    storage = await Storage.open(process.db_path)
+    try:
+        await add_members(emulator, storage, range(3001, 3006))
+    finally:
+        await storage.close()
+    await process.start()
+    try:
+        ani = Person(emulator, ADMIN_ANI, "Ani", language_code="id")
+        ani.timeout = STARTUP_SECONDS
+        await ani.send("/broadcast")
+        await ani.tap("Semua anggota (5)")
+        await ani.send(f"{MARK} sekali saja")
+        summary = (await ani.tap("Tidak, satu versi untuk semua"))[-1]
+
+        # The announcement is saved; the bot dies before the tap is confirmed to Telegram.
+        emulator.inject("editMessageText", "delay", delay=60.0, count=1)
+        mark = len(emulator.requests)
+        update_id = emulator.press_button(
+            ADMIN_ANI, summary.message_id, summary.button_data("Kirim sekarang") or ""
+        )
+        await wait_for(lambda: any(r.method == "editMessageText" for r in emulator.requests[mark:]))
+        await process.kill()
+        emulator.clear_faults()
+
+        await process.start()
+        await emulator.wait_confirmed(update_id, within=STARTUP_SECONDS)
+        await wait_for(lambda: status(process) == "done", STARTUP_SECONDS)
+        assert process.query("SELECT COUNT(*) FROM broadcasts") == [(1,)]
+        assert [copies(emulator, user_id) for user_id in range(3001, 3006)] == [1] * 5
+    finally:
+        if process.process is not None and process.process.returncode is None:
+            await process.kill()
+    assert emulator.violations == []

@@ -732,3 +732,16 @@ async def test_an_announcement_and_its_deliveries_survive_reopening(tmp_path: Pa
         assert sending.id == created.broadcast.id
     finally:
         await reopened.close()
+
+
+async def test_a_client_key_used_again_returns_the_first_announcement_and_writes_nothing(
+    community: Storage,
+) -> None:
+    first = await community.broadcasts.create(NEWS, by=ADMIN, client_key="k1")
+    again = await community.broadcasts.create(NEWS, by=ADMIN, client_key="k1")
+    assert again.broadcast.id == first.broadcast.id
+    assert again.figures.total == first.figures.total == len(EVERYONE)
+    assert await _broadcast_count(community) == 1
+    other = await community.broadcasts.create(NEWS, by=ADMIN, client_key="k2")
+    assert other.broadcast.id != first.broadcast.id
+    assert await _broadcast_count(community) == 2

@@ -24,6 +24,8 @@ CREATE TABLE broadcasts (
     -- The message in the sending admin's chat that shows the progress, edited as it goes.
     progress_chat_id    INTEGER,
     progress_message_id INTEGER,
+    -- The bot's idempotency key: a Send tap delivered again after a crash finds this row.
+    client_key          TEXT UNIQUE,
     CHECK ((audience = 'village') = (village IS NOT NULL)),
     CHECK (photo_file_id IS NOT NULL OR text <> '')
 );
