@@ -7,10 +7,12 @@ from pathlib import Path
 
 from storage.broadcasts import Broadcasts
 from storage.catalogue import Catalogue
+from storage.chart_series import ChartSeries
 from storage.containers import Containers
 from storage.db import Database
 from storage.earnings import Earnings
 from storage.exchange_rates import ExchangeRates
+from storage.exports import Exports
 from storage.figures import Figures
 from storage.members import Members
 from storage.migrations import DatabaseTooNewError, migrate
@@ -19,7 +21,9 @@ from storage.orders import Orders
 from storage.people import People
 from storage.reports import Reports
 from storage.state import StateStore
+from storage.statements import Statements
 from storage.stock import Stock
+from storage.summary import Summaries
 from storage.watches import Watches
 
 __all__ = ["DatabaseTooNewError", "Storage"]
@@ -44,6 +48,10 @@ class Storage:
     watches: Watches
     exchange_rates: ExchangeRates
     broadcasts: Broadcasts
+    exports: Exports
+    statements: Statements
+    summary: Summaries
+    chart_series: ChartSeries
 
     @classmethod
     async def open(cls, path: Path | str) -> Storage:
@@ -70,6 +78,10 @@ class Storage:
             watches=Watches(db),
             exchange_rates=ExchangeRates(db),
             broadcasts=Broadcasts(db),
+            exports=Exports(db),
+            statements=Statements(db),
+            summary=Summaries(db),
+            chart_series=ChartSeries(db),
         )
 
     async def close(self) -> None:

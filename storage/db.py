@@ -61,6 +61,23 @@ class Database:
                 raise
             await asyncio.shield(self._connection.execute("COMMIT"))
 
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Read in one transaction on a connection of its own: long reads see one moment.
+
+        In WAL mode such a reader neither waits for the bot's writes nor holds them up, so an
+        export of a year does not keep everyone else waiting.
+        """
+        uri = f"{self.path.resolve().as_uri()}?mode=ro"
+        connection = await aiosqlite.connect(uri, uri=True, isolation_level=None)
+        try:
+            connection.row_factory = sqlite3.Row
+            await connection.execute("PRAGMA busy_timeout=5000")
+            await connection.execute("BEGIN")
+            yield connection
+        finally:
+            await connection.close()
+
     async def fetch_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         """Run a query and return its first row."""
         async with self._lock, self._connection.execute(sql, params) as cursor:
