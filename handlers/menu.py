@@ -23,6 +23,7 @@ PENDING = "mem:pending"
 REPORT = "rep:new"
 MY_REPORTS = "rep:mine"
 MY_PRODUCTION = "prod:me"
+MY_STATEMENT = "stm:me"
 # The admins' trade (handlers.review, handlers.production, handlers.catalogue_admin).
 REVIEW = "qc:queue"
 STOCK = "prod:stock"
@@ -31,6 +32,7 @@ CATALOGUE = "cat:menu"
 ORDERS = "ordadm:list"
 CONTAINERS = "box:admin"
 RATES = "rates:menu"
+INSIGHTS = "ins:menu"
 # Buyers' trade (handlers.shop, handlers.my_orders, handlers.container_view, handlers.watching).
 BROWSE = "shop:browse"
 BUYER_STOCK = "shop:stock"
@@ -66,6 +68,7 @@ def admin_menu(t: Translator) -> tuple[str, InlineKeyboardMarkup]:
         (t._("🪘 Catalogue"), CATALOGUE),
         (t._("💱 Exchange rates"), RATES),
         (t._("📣 Announcements"), ANNOUNCEMENTS),
+        (t._("📈 How we are doing"), INSIGHTS),
         (t._("📝 Pending registrations"), PENDING),
         (t._("👥 Members"), MEMBERS),
         *_common_buttons(t),
@@ -84,6 +87,7 @@ def member_menu(t: Translator, member: Member) -> tuple[str, InlineKeyboardMarku
             (t._("📊 My production and earnings"), MY_PRODUCTION),
             (t._("🧾 My reports"), MY_REPORTS),
             (t._("📋 Drums needed now"), NEEDED_NOW),
+            (t._("📄 My statement"), MY_STATEMENT),
         ]
     else:
         text = t._("<b>Main menu</b>\nWelcome, {name}. What would you like to do?").format(
@@ -148,6 +152,7 @@ def help_text(context: BotContext) -> str:
             lines.append(t._("/production: your drums and earnings this week and month"))
             lines.append(t._("/reports: your recent reports; cancel one still waiting"))
             lines.append(t._("/needed: drums buyers are waiting for"))
+            lines.append(t._("/statement: your monthly statement, with a PDF to keep"))
         else:
             lines.append(t._("/browse: the catalogue with photos, prices and stock"))
             lines.append(t._("/available: drums available now, per model"))
@@ -168,6 +173,10 @@ def help_text(context: BotContext) -> str:
         lines.append(t._("/containers: container shipments, their orders and shipping"))
         lines.append(t._("/rates: exchange rates for buyers' prices"))
         lines.append(t._("/broadcast: announcements to members, and past ones"))
+        lines.append(t._("/insights: summary, charts, statements and spreadsheets"))
+        lines.append(t._("/summary: this week and month at a glance"))
+        lines.append(t._("/charts: production and stock as pictures"))
+        lines.append(t._("/export: spreadsheets of the ledgers for a period"))
         lines.append(t._("/pending: registrations waiting for approval"))
         lines.append(t._("/members: list members, deactivate or reactivate them"))
     lines.append(t._("/language: choose Indonesian or English"))
