@@ -58,9 +58,8 @@ async def timed(
         if len(new) >= count:
             uploads = [r.at for r in emulator.requests if r.at > began and r.method in UPLOADS]
             if uploads:
-                print(
-                    f"  {data}: files received by the Bot API {min(uploads) - began:.2f} s after the tap"
-                )
+                received = min(uploads) - began
+                print(f"  {data}: files received by the Bot API {received:.2f} s after the tap")
             return time.monotonic() - began
         await asyncio.sleep(0.01)
     raise TimeoutError(f"{data}: nothing arrived in {WAIT_SECONDS:.0f} s")
