@@ -43,8 +43,10 @@ _FIELDS = (
     "closed_by",
 )
 _COLUMNS = ", ".join(_FIELDS)
+# The containers columns from the alias `c`, each prefixed c_ (see container_from).
+CONTAINER_COLUMNS = ", ".join(f"c.{name} AS c_{name}" for name in _FIELDS)
 _VIEW = (
-    f"SELECT {', '.join(f'c.{name} AS c_{name}' for name in _FIELDS)}, b.name AS buyer_name,"
+    f"SELECT {CONTAINER_COLUMNS}, b.name AS buyer_name,"
     " b.company AS buyer_company, b.telegram_id AS buyer_telegram_id"
     " FROM containers c JOIN members b ON b.id = c.buyer_id"
 )
@@ -358,8 +360,13 @@ async def _order_done(connection: aiosqlite.Connection, order_id: int) -> OrderC
 
 def _view(row: sqlite3.Row) -> ContainerView:
     return ContainerView(
-        container=Container.model_validate({name: row[f"c_{name}"] for name in _FIELDS}),
+        container=container_from(row),
         buyer_name=row["buyer_name"],
         buyer_company=row["buyer_company"],
         buyer_telegram_id=row["buyer_telegram_id"],
     )
+
+
+def container_from(row: sqlite3.Row) -> Container:
+    """Return the container in a row selected with CONTAINER_COLUMNS."""
+    return Container.model_validate({name: row[f"c_{name}"] for name in _FIELDS})

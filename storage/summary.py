@@ -8,6 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 
 from storage.catalogue import drum_model, model_columns
+from storage.containers import CONTAINER_COLUMNS, container_from
 from storage.db import Database
 from storage.figures import utc_text
 from storage.models import Container, DrumModel, Role
@@ -30,18 +31,6 @@ _DRUMS = (
     " COALESCE(SUM(r.quantity - r.accepted_quantity), 0) AS rejected"
 )
 _PENDING = "COALESCE(SUM(r.quantity) FILTER (WHERE r.status = 'pending'), 0) AS pending"
-_CONTAINER_FIELDS = (
-    "id",
-    "buyer_id",
-    "capacity",
-    "destination",
-    "target_date",
-    "status",
-    "created_by",
-    "created_at",
-    "closed_at",
-    "closed_by",
-)
 
 
 class Drums(BaseModel):
@@ -255,7 +244,7 @@ class Summaries:
     async def open_containers(self, *, top: int = TOP) -> OpenContainers:
         """Return the open containers due first with their drums, and all open ones together."""
         rows = await self._db.fetch_all(
-            f"SELECT {', '.join(f'c.{name} AS c_{name}' for name in _CONTAINER_FIELDS)},"
+            f"SELECT {CONTAINER_COLUMNS},"
             " b.name AS buyer_name, COALESCE(o.ready, 0) AS ready,"
             " COALESCE(o.planned, 0) AS planned, COUNT(*) OVER () AS open_count,"
             " SUM(COALESCE(o.ready, 0)) OVER () AS all_ready,"
@@ -271,9 +260,7 @@ class Summaries:
         )
         first = [
             ContainerLoad(
-                container=Container.model_validate(
-                    {name: row[f"c_{name}"] for name in _CONTAINER_FIELDS}
-                ),
+                container=container_from(row),
                 buyer_name=row["buyer_name"],
                 ready=row["ready"],
                 planned=row["planned"],

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
+import pkgutil
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +16,7 @@ import pytest
 from bot.emulator import BotApiEmulator, Person
 from bot.serve import serve
 from bot.settings import Settings
+from storage import Storage
 
 TOKEN = "123456:TEST-token"
 ADMIN_ANI = 9001
@@ -130,3 +134,41 @@ async def active_buyer(bot: RunningBot, user_id: int = 2001, name: str = "Li Wei
     await buyer.tap("Create my account")
     assert "Your buyer account is ready" in buyer.last_text
     return buyer
+
+
+@pytest.fixture
+async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
+    """The bot's storage on a fresh SQLite file."""
+    opened = await Storage.open(tmp_path / "kendang.db")
+    yield opened
+    await opened.close()
+
+
+# Every storage module that stamps what it writes with the time from storage.clock.
+STAMPING_MODULES = [
+    module
+    for module in (
+        importlib.import_module(f"storage.{info.name}")
+        for info in pkgutil.iter_modules([str(Path(__file__).parent.parent / "storage")])
+    )
+    if hasattr(module, "now_text") and module.__name__ != "storage.clock"
+]
+
+
+class Clock:
+    """Sets the time the repositories stamp on what they write."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self._monkeypatch = monkeypatch
+
+    def at(self, moment: datetime) -> None:
+        """Make every repository write this moment as now."""
+        text = moment.astimezone(UTC).isoformat(timespec="seconds")
+        for module in STAMPING_MODULES:
+            self._monkeypatch.setattr(module, "now_text", lambda: text)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """Set the time storage writes."""
+    return Clock(monkeypatch)

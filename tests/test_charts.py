@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta, timezone
 from itertools import pairwise
-from pathlib import Path
 
 import pytest
 
@@ -28,11 +27,8 @@ from bot.i18n import Translator
 from handlers.charts import BY_SIZE, BY_VILLAGE, CONTAINER, CONTAINERS, STOCK
 from handlers.insights_menu import CHARTS
 from storage import Storage
-from storage import earnings as earnings_module
-from storage import reports as reports_module
-from storage import stock as stock_module
 from storage.models import ArtisanApplication, BuyerApplication, DrumModel, MemberStatus
-from tests.conftest import ADMIN_ANI, ADMIN_BUDI, RunningBot, active_artisan, active_buyer
+from tests.conftest import ADMIN_ANI, ADMIN_BUDI, Clock, RunningBot, active_artisan, active_buyer
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 JAKARTA = timezone(timedelta(hours=7))
@@ -175,31 +171,6 @@ def test_date_ticks_spread_from_the_first_day_to_the_last() -> None:
 
 
 # The series, against a real SQLite file
-
-
-@pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    opened = await Storage.open(tmp_path / "kendang.db")
-    yield opened
-    await opened.close()
-
-
-class Clock:
-    """Sets the time the production repositories stamp on what they write."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self._monkeypatch = monkeypatch
-
-    def at(self, moment: datetime) -> None:
-        """Make the reports, stock and earnings ledgers write this moment as now."""
-        text = moment.astimezone(UTC).isoformat(timespec="seconds")
-        for module in (reports_module, stock_module, earnings_module):
-            self._monkeypatch.setattr(module, "now_text", lambda: text)
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return Clock(monkeypatch)
 
 
 async def _artisan(storage: Storage, telegram_id: int, name: str, village: str) -> int:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import sqlite3
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,13 +30,6 @@ from handlers.export_tables import export_tables
 from handlers.exports import Span, choices, parse_span
 from handlers.insights_menu import EXPORTS
 from storage import Storage
-from storage import catalogue as catalogue_module
-from storage import containers as containers_module
-from storage import earnings as earnings_module
-from storage import members as members_module
-from storage import orders as orders_module
-from storage import reports as reports_module
-from storage import stock as stock_module
 from storage.exports import ExportData
 from storage.models import (
     ArtisanApplication,
@@ -50,7 +41,7 @@ from storage.models import (
     ReportStatus,
     StockMovementKind,
 )
-from tests.conftest import ADMIN_ANI, ADMIN_BUDI, RunningBot, active_artisan, active_buyer
+from tests.conftest import ADMIN_ANI, ADMIN_BUDI, Clock, RunningBot, active_artisan, active_buyer
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 OCTOBER = Span(date(2026, 10, 1), 1)
@@ -69,39 +60,6 @@ BEFORE = _jakarta(20, 9, month=9)
 EARLY = _jakarta(5, 10)
 LATE = _jakarta(31, 23, 30)
 AFTER = _jakarta(1, 0, 30, month=11)
-
-
-@pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    opened = await Storage.open(tmp_path / "kendang.db")
-    yield opened
-    await opened.close()
-
-
-class Clock:
-    """Sets the time the repositories stamp on what they write."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self._monkeypatch = monkeypatch
-
-    def at(self, moment: datetime) -> None:
-        """Make every repository write this moment as now."""
-        text = moment.astimezone(UTC).isoformat(timespec="seconds")
-        for module in (
-            catalogue_module,
-            reports_module,
-            stock_module,
-            earnings_module,
-            orders_module,
-            containers_module,
-            members_module,
-        ):
-            self._monkeypatch.setattr(module, "now_text", lambda: text)
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return Clock(monkeypatch)
 
 
 async def _model(storage: Storage, code: str = SMALL) -> DrumModel:

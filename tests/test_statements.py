@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
-
-import pytest
 
 from bot.emulator import Person
 from bot.emulator.world import ChatMessage
@@ -24,13 +20,16 @@ from handlers.statement_screens import (
     statement_text,
 )
 from storage import Storage
-from storage import catalogue as catalogue_module
-from storage import earnings as earnings_module
-from storage import reports as reports_module
-from storage import stock as stock_module
 from storage.models import ArtisanApplication, Member, MemberStatus, Role
 from storage.statements import Statement
-from tests.conftest import ADMIN_ANI, ADMIN_BUDI, RunningBot, active_artisan, active_buyer
+from tests.conftest import (
+    ADMIN_ANI,
+    ADMIN_BUDI,
+    Clock,
+    RunningBot,
+    active_artisan,
+    active_buyer,
+)
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 SMALL_PLAIN = "DJ-S-MAH-GOAT-PLAIN"  # Rp 120,000 a drum to the artisan
@@ -40,32 +39,6 @@ OCTOBER = this_month(datetime(2026, 10, 15, tzinfo=JAKARTA), JAKARTA)
 
 
 # -- storage against a real SQLite file ----------------------------------------------------------
-
-
-@pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    opened = await Storage.open(tmp_path / "kendang.db")
-    yield opened
-    await opened.close()
-
-
-class Clock:
-    """Sets the time the repositories stamp on what they write."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self._monkeypatch = monkeypatch
-
-    def at(self, year: int, month: int, day: int, hour: int, minute: int = 0) -> None:
-        """Make every repository write this Jakarta time as now."""
-        moment = datetime(year, month, day, hour, minute, tzinfo=JAKARTA)
-        text = moment.astimezone(UTC).isoformat(timespec="seconds")
-        for module in (catalogue_module, reports_module, stock_module, earnings_module):
-            self._monkeypatch.setattr(module, "now_text", lambda: text)
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return Clock(monkeypatch)
 
 
 async def _artisan(storage: Storage, telegram_id: int = 100, name: str = "Sri Wahyuni") -> Member:
@@ -99,14 +72,14 @@ async def _statement(storage: Storage, artisan: Member, month: Period) -> Statem
 async def test_the_lines_and_totals_equal_the_ledgers(storage: Storage, clock: Clock) -> None:
     sri = await _artisan(storage)
     other = await _artisan(storage, 101, "Joko Susilo")
-    clock.at(2026, 11, 3, 9)
+    clock.at(datetime(2026, 11, 3, 9, tzinfo=JAKARTA))
     await _accept(storage, sri, SMALL_PLAIN, 2)
     await _accept(storage, sri, MEDIUM_PAINTED, 5, accepted=4)
     await _accept(storage, other, SMALL_PLAIN, 7)
     small = await storage.catalogue.get_by_code(SMALL_PLAIN)
     assert small is not None
     await storage.catalogue.set_prices(small.id, artisan_rate=130_000, by=ADMIN_ANI)
-    clock.at(2026, 11, 20, 14)
+    clock.at(datetime(2026, 11, 20, 14, tzinfo=JAKARTA))
     await _accept(storage, sri, SMALL_PLAIN, 3)
     await storage.earnings.record_payment(sri.id, 500_000, date(2026, 11, 20), by=ADMIN_ANI)
 
@@ -141,16 +114,16 @@ async def test_a_reversed_payment_is_netted_in_the_month_it_was_undone(
     storage: Storage, clock: Clock
 ) -> None:
     sri = await _artisan(storage)
-    clock.at(2026, 10, 10, 9)
+    clock.at(datetime(2026, 10, 10, 9, tzinfo=JAKARTA))
     await _accept(storage, sri, SMALL_PLAIN, 5)  # Rp 600,000
     kept = await storage.earnings.record_payment(sri.id, 200_000, date(2026, 10, 10), by=ADMIN_ANI)
     mistake = await storage.earnings.record_payment(
         sri.id, 300_000, date(2026, 10, 10), by=ADMIN_ANI
     )
-    clock.at(2026, 10, 11, 9)
+    clock.at(datetime(2026, 10, 11, 9, tzinfo=JAKARTA))
     assert await storage.earnings.reverse_payment(mistake.id, by=ADMIN_ANI) is not None
     late = await storage.earnings.record_payment(sri.id, 100_000, date(2026, 10, 31), by=ADMIN_ANI)
-    clock.at(2026, 11, 2, 9)
+    clock.at(datetime(2026, 11, 2, 9, tzinfo=JAKARTA))
     assert await storage.earnings.reverse_payment(late.id, by=ADMIN_ANI) is not None
 
     october = await _statement(storage, sri, OCTOBER)
@@ -177,12 +150,14 @@ async def test_months_are_cut_at_midnight_in_the_cooperatives_time_zone(
     storage: Storage, clock: Clock
 ) -> None:
     sri = await _artisan(storage)
-    clock.at(2026, 10, 31, 23, 30)  # 16:30 UTC on 31 October
+    clock.at(datetime(2026, 10, 31, 23, 30, tzinfo=JAKARTA))  # 16:30 UTC on 31 October
     await _accept(storage, sri, SMALL_PLAIN, 1)
-    clock.at(2026, 11, 1, 0, 30)  # still 31 October in UTC, but November in Blitar
+    clock.at(
+        datetime(2026, 11, 1, 0, 30, tzinfo=JAKARTA)
+    )  # still 31 October in UTC, but November in Blitar
     await _accept(storage, sri, MEDIUM_PAINTED, 2)
     await storage.earnings.record_payment(sri.id, 120_000, date(2026, 11, 1), by=ADMIN_ANI)
-    clock.at(2026, 12, 1, 0, 0)  # the first second of December
+    clock.at(datetime(2026, 12, 1, 0, 0, tzinfo=JAKARTA))  # the first second of December
     await _accept(storage, sri, SMALL_PLAIN, 4)
 
     october = await _statement(storage, sri, OCTOBER)
@@ -231,7 +206,7 @@ def _pages(pdf: bytes) -> int:
 
 async def test_the_pdf_is_one_a4_page_even_for_a_long_month(storage: Storage, clock: Clock) -> None:
     sri = await _artisan(storage, name="Sri $Wahyuni$")
-    clock.at(2026, 11, 5, 10)
+    clock.at(datetime(2026, 11, 5, 10, tzinfo=JAKARTA))
     for model in await storage.catalogue.list_active():
         await _accept(storage, sri, model.code, 3)
     for day in range(6, 26):

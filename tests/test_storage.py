@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -16,13 +15,6 @@ from storage.models import ArtisanApplication, BuyerApplication, MemberStatus, R
 from storage.state import PendingState
 
 SRI = ArtisanApplication(name="Sri", village="Jiwut", workshop="Kendang Jaya", phone="+628123")
-
-
-@pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    opened = await Storage.open(tmp_path / "kendang.db")
-    yield opened
-    await opened.close()
 
 
 async def _registered(storage: Storage, telegram_id: int = 100) -> int:

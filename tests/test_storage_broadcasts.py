@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -52,13 +51,6 @@ _DECISIONS = {
 }
 
 NEWS = BroadcastDraft(audience=Audience.EVERYONE, locale="id", text="Rapat koperasi besok")
-
-
-@pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    opened = await Storage.open(tmp_path / "kendang.db")
-    yield opened
-    await opened.close()
 
 
 @pytest.fixture

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from storage import DatabaseTooNewError, Storage
-from storage import catalogue as catalogue_module
-from storage import earnings as earnings_module
-from storage import reports as reports_module
-from storage import stock as stock_module
 from storage.catalogue import SIZE_DIMENSIONS, ModelExistsError, model_code
 from storage.db import Database
 from storage.earnings import OverpaymentError
@@ -34,35 +29,11 @@ from storage.models import (
 )
 from storage.reports import ModelUnavailableError, NotAnActiveArtisanError
 from storage.stock import InsufficientStockError, move_stock
+from tests.conftest import Clock
 
 ADMIN = 9001
 OTHER_ADMIN = 9002
 JAKARTA = timezone(timedelta(hours=7))
-
-
-@pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    opened = await Storage.open(tmp_path / "kendang.db")
-    yield opened
-    await opened.close()
-
-
-class Clock:
-    """Sets the time the repositories stamp on what they write."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self._monkeypatch = monkeypatch
-
-    def at(self, moment: datetime) -> None:
-        """Make every repository write this moment as now."""
-        text = moment.astimezone(UTC).isoformat(timespec="seconds")
-        for module in (catalogue_module, reports_module, stock_module, earnings_module):
-            self._monkeypatch.setattr(module, "now_text", lambda: text)
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return Clock(monkeypatch)
 
 
 async def _artisan(

@@ -5,21 +5,13 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from storage import Storage
-from storage import catalogue as catalogue_module
-from storage import containers as containers_module
-from storage import earnings as earnings_module
-from storage import exchange_rates as exchange_rates_module
 from storage import orders as orders_module
-from storage import reports as reports_module
-from storage import stock as stock_module
-from storage import watches as watches_module
 from storage.db import Database
 from storage.migrations import available_migrations, migrate, schema_version
 from storage.models import (
@@ -36,6 +28,7 @@ from storage.models import (
     StockMovementKind,
 )
 from storage.orders import ModelNotOrderableError, NotAnActiveBuyerError
+from tests.conftest import Clock
 
 ADMIN = 9001
 OTHER_ADMIN = 9002
@@ -44,40 +37,6 @@ SHIP_BY = date(2025, 9, 1)
 SMALL = "DJ-S-MAH-GOAT-PLAIN"
 MEDIUM = "DJ-M-MAH-GOAT-PLAIN"
 LARGE = "DJ-L-MAH-COW-PLAIN"
-
-
-@pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    opened = await Storage.open(tmp_path / "kendang.db")
-    yield opened
-    await opened.close()
-
-
-class Clock:
-    """Sets the time the repositories stamp on what they write."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self._monkeypatch = monkeypatch
-
-    def at(self, moment: datetime) -> None:
-        """Make every repository write this moment as now."""
-        text = moment.astimezone(UTC).isoformat(timespec="seconds")
-        for module in (
-            catalogue_module,
-            reports_module,
-            stock_module,
-            earnings_module,
-            orders_module,
-            containers_module,
-            watches_module,
-            exchange_rates_module,
-        ):
-            self._monkeypatch.setattr(module, "now_text", lambda: text)
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return Clock(monkeypatch)
 
 
 async def _artisan(

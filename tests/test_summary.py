@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from itertools import product
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -40,13 +39,6 @@ LARGE = "DJ-L-MAH-GOAT-PLAIN"
 SMALL_EN = "Small · mahogany · goatskin · plain"
 SUMMARY = "ins:summary"
 TELEGRAM_LIMIT = 4096
-
-
-@pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    opened = await Storage.open(tmp_path / "kendang.db")
-    yield opened
-    await opened.close()
 
 
 @asynccontextmanager
