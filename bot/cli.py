@@ -16,6 +16,7 @@ from telegram.error import InvalidToken
 from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 from storage import DatabaseTooNewError
+from storage.backup import BackupError, backup
 from storage.db import Database
 from storage.migrations import migrate
 
@@ -41,6 +42,10 @@ def _parser() -> argparse.ArgumentParser:
         help="the playground's own database file (default: %(default)s)",
     )
     commands.add_parser("migrate", help="apply database migrations and exit")
+    backup = commands.add_parser(
+        "backup", help="copy the database consistently, also while the bot runs, and check it"
+    )
+    backup.add_argument("path", type=Path, help="the backup file to write")
     return parser
 
 
@@ -61,6 +66,8 @@ def main(argv: list[str] | None = None) -> None:
         elif command == "migrate":
             configure_logging(settings.log_level, None)
             asyncio.run(_migrate(settings))
+        elif command == "backup":
+            _backup(settings.db_path, arguments.path)
     except SettingsError as error:
         print(f"kendang-bot: {error}", file=sys.stderr)
         sys.exit(EXIT_SETTINGS)
@@ -94,6 +101,19 @@ async def _migrate(settings: Settings) -> None:
         print(f"{settings.db_path}: schema is up to date (version {after})")
     else:
         print(f"{settings.db_path}: migrated from version {before} to {after}")
+
+
+def _backup(source: Path, target: Path) -> None:
+    try:
+        result = backup(source, target)
+    except BackupError as error:
+        print(f"kendang-bot: backup failed: {error}", file=sys.stderr)
+        sys.exit(1)
+    print(
+        f"{source} backed up to {result.target}: {result.size:,} bytes, schema version"
+        f" {result.schema_version}, {result.members:,} members, {result.reports:,} reports,"
+        " integrity ok"
+    )
 
 
 def _run_until_signal(start: Callable[[asyncio.Event], Coroutine[Any, Any, None]]) -> None:
