@@ -136,6 +136,10 @@ class TerminalChat:
         flat = [(label, data) for row in latest.buttons for label, data in row]
         index = int(argument) - 1
         if not 0 <= index < len(flat):
+            # A quantity button such as "50" is tapped by its label.
+            if any(label == argument for label, _ in flat):
+                await person.tap(argument, latest)
+                return
             raise AssertionError(f"the latest message has buttons 1 to {len(flat)}")
         await person.press(flat[index][1], latest)
 
