@@ -10,6 +10,7 @@ from telegram.ext import ConversationHandler
 
 from bot.context import BotContext
 from bot.i18n import Translator
+from handlers import drafts
 from handlers.broadcast_screens import PREFIX, progress_screen
 from handlers.common import Button, reply
 from storage.broadcasts import Audience, BroadcastDraft, BroadcastSummary
@@ -27,13 +28,12 @@ MAX_CAPTION = 1024
 
 def draft(context: BotContext) -> dict[str, Any]:
     """Return the announcement being composed, kept in persisted user data."""
-    return context.user_data.setdefault(DRAFT, {})  # type: ignore[union-attr, no-any-return]
+    return drafts.draft(context, DRAFT)
 
 
 def end(context: BotContext) -> int:
     """Forget the draft and leave the conversation."""
-    if context.user_data is not None:
-        context.user_data.pop(DRAFT, None)
+    drafts.discard(context, DRAFT)
     return END
 
 

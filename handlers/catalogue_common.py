@@ -18,6 +18,7 @@ from telegram.ext import (
 
 from bot.context import BotContext
 from bot.i18n import Translator
+from handlers import drafts
 from handlers.common import (
     Button,
     answer_button,
@@ -84,13 +85,12 @@ async def remind_amount(update: Update, context: BotContext) -> object:
 
 def draft(context: BotContext) -> dict[str, Any]:
     """Return the admin's catalogue draft, kept in persisted user data."""
-    return context.user_data.setdefault(DRAFT, {})  # type: ignore[union-attr, no-any-return]
+    return drafts.draft(context, DRAFT)
 
 
 def discard_draft(context: BotContext) -> None:
     """Forget the catalogue draft."""
-    if context.user_data is not None:
-        context.user_data.pop(DRAFT, None)
+    drafts.discard(context, DRAFT)
 
 
 def matched_id(context: BotContext, group: int = 1) -> int:

@@ -18,7 +18,7 @@ from telegram.ext import (
 
 from bot.context import BotContext
 from bot.i18n import Translator
-from handlers import container_filling, container_shipping
+from handlers import container_filling, container_shipping, drafts
 from handlers.common import (
     Button,
     answer_button,
@@ -78,12 +78,11 @@ def parse_target_date(raw: str | None) -> date | None:
 
 def draft(context: BotContext) -> dict[str, Any]:
     """Return the container being prepared, kept in persisted user data."""
-    return context.user_data.setdefault(DRAFT, {})  # type: ignore[union-attr, no-any-return]
+    return drafts.draft(context, DRAFT)
 
 
 def _end(context: BotContext) -> int:
-    if context.user_data is not None:
-        context.user_data.pop(DRAFT, None)
+    drafts.discard(context, DRAFT)
     return END
 
 

@@ -18,7 +18,7 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
-from handlers import order_screens
+from handlers import drafts, order_screens
 from handlers.common import (
     answer_button,
     answer_or_reply,
@@ -55,18 +55,16 @@ DRAFT = "order"
 # Keys of the orders this buyer sent lately, with their ids: a Send tapped again (a double
 # tap, a retry after a lost answer) is answered with the order it already made.
 SENT = "orders_sent"
-SENT_REMEMBERED = 5
 
 
 def draft(context: BotContext) -> dict[str, Any]:
     """Return the buyer's order draft, kept in persisted user data."""
-    return context.user_data.setdefault(DRAFT, {})  # type: ignore[union-attr, no-any-return]
+    return drafts.draft(context, DRAFT)
 
 
 def discard_draft(context: BotContext) -> None:
     """Forget the order draft."""
-    if context.user_data is not None:
-        context.user_data.pop(DRAFT, None)
+    drafts.discard(context, DRAFT)
 
 
 async def _offer(context: BotContext) -> Offer | None:
@@ -198,7 +196,7 @@ async def send(update: Update, context: BotContext) -> object:
         return END
     except ModelNotOrderableError:
         return await _model_gone(update, context)
-    _remember_sent(context, key, order.id)
+    drafts.remember_sent(context, SENT, key, order.id)
     discard_draft(context)
     await answer_button(update)
     try:
@@ -208,14 +206,6 @@ async def send(update: Update, context: BotContext) -> object:
         # Send tapped again shows the reference.
         logger.warning("order %s stored; could not tell the buyer: %s", order.id, error)
     return END
-
-
-def _remember_sent(context: BotContext, key: str, order_id: int) -> None:
-    assert context.user_data is not None
-    sent: dict[str, int] = context.user_data.setdefault(SENT, {})
-    sent[key] = order_id
-    for old in list(sent)[:-SENT_REMEMBERED]:
-        del sent[old]
 
 
 async def _show_sent(update: Update, context: BotContext, order_id: int) -> None:
@@ -240,8 +230,7 @@ async def already_sent(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     t = context.t
-    sent = (context.user_data or {}).get(SENT, {})
-    order_id = sent.get(query.data.removeprefix(SEND_PREFIX))
+    order_id = drafts.sent_record(context, SENT, query.data.removeprefix(SEND_PREFIX))
     order = await context.storage.orders.get(order_id) if order_id else None
     if order is None:
         await answer_button(

@@ -19,7 +19,7 @@ from telegram.ext import (
 
 from bot.context import BotContext
 from bot.i18n import Translator
-from handlers import payment_choice, payment_undo
+from handlers import drafts, payment_choice, payment_undo
 from handlers.common import (
     answer_button,
     answer_or_reply,
@@ -69,12 +69,11 @@ def parse_day(raw: str | None) -> date | None:
 
 def draft(context: BotContext) -> dict[str, Any]:
     """Return the payment being prepared, kept in persisted user data."""
-    return context.user_data.setdefault(DRAFT, {})  # type: ignore[union-attr, no-any-return]
+    return drafts.draft(context, DRAFT)
 
 
 def _end(context: BotContext) -> int:
-    if context.user_data is not None:
-        context.user_data.pop(DRAFT, None)
+    drafts.discard(context, DRAFT)
     return END
 
 

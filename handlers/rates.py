@@ -17,6 +17,7 @@ from telegram.ext import (
 
 from bot.context import BotContext
 from bot.i18n import Translator
+from handlers import drafts
 from handlers.common import (
     Button,
     answer_button,
@@ -57,12 +58,11 @@ def _unit(rate: ExchangeRate | Currency) -> str:
 
 def draft(context: BotContext) -> dict[str, Any]:
     """Return the rate being set, kept in persisted user data."""
-    return context.user_data.setdefault(DRAFT, {})  # type: ignore[union-attr, no-any-return]
+    return drafts.draft(context, DRAFT)
 
 
 def _end(context: BotContext) -> int:
-    if context.user_data is not None:
-        context.user_data.pop(DRAFT, None)
+    drafts.discard(context, DRAFT)
     return END
 
 

@@ -16,6 +16,7 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
+from handlers import drafts
 from handlers.common import (
     ReplyMarkup,
     answer_button,
@@ -35,13 +36,12 @@ StepCallback = Callable[[Update, BotContext], Awaitable[object]]
 
 def draft(context: BotContext) -> dict[str, Any]:
     """Return the person's registration draft, kept in persisted user data."""
-    return context.user_data.setdefault(DRAFT, {})  # type: ignore[union-attr, no-any-return]
+    return drafts.draft(context, DRAFT)
 
 
 def discard_draft(context: BotContext) -> None:
     """Forget the registration draft."""
-    if context.user_data is not None:
-        context.user_data.pop(DRAFT, None)
+    drafts.discard(context, DRAFT)
 
 
 def name_keyboard(update: Update, context: BotContext, use_name_data: str) -> InlineKeyboardMarkup:

@@ -18,7 +18,7 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
-from handlers import my_reports, report_screens
+from handlers import drafts, my_reports, report_screens
 from handlers.common import answer_button, parse_quantity, persistent_conversation, reply, show
 from handlers.menu import PRIVATE, REPORT, menu_for
 from handlers.report_screens import (
@@ -47,18 +47,16 @@ DRAFT = "report"
 # Keys of the reports this person sent lately, with their ids: an old Send tapped again (a
 # double tap, a retry after a lost answer) is answered with the report it already made.
 SENT = "reports_sent"
-SENT_REMEMBERED = 5
 
 
 def draft(context: BotContext) -> dict[str, Any]:
     """Return the person's report draft, kept in persisted user data."""
-    return context.user_data.setdefault(DRAFT, {})  # type: ignore[union-attr, no-any-return]
+    return drafts.draft(context, DRAFT)
 
 
 def discard_draft(context: BotContext) -> None:
     """Forget the report draft."""
-    if context.user_data is not None:
-        context.user_data.pop(DRAFT, None)
+    drafts.discard(context, DRAFT)
 
 
 async def begin(update: Update, context: BotContext) -> object:
@@ -212,7 +210,7 @@ async def send(update: Update, context: BotContext) -> object:
     except ModelUnavailableError:
         await answer_button(update, model_unavailable(context.t), alert=True)
         return await back_to_models(update, context)
-    _remember_sent(context, key, report.id)
+    drafts.remember_sent(context, SENT, key, report.id)
     discard_draft(context)
     await answer_button(update)
     try:
@@ -222,14 +220,6 @@ async def send(update: Update, context: BotContext) -> object:
         # Send tapped again shows the reference.
         logger.warning("report %s stored; could not tell the artisan: %s", report.id, error)
     return END
-
-
-def _remember_sent(context: BotContext, key: str, report_id: int) -> None:
-    assert context.user_data is not None
-    sent: dict[str, int] = context.user_data.setdefault(SENT, {})
-    sent[key] = report_id
-    for old in list(sent)[:-SENT_REMEMBERED]:
-        del sent[old]
 
 
 async def _show_sent(update: Update, context: BotContext, report_id: int) -> None:
@@ -253,8 +243,7 @@ async def already_sent(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     t = context.t
-    sent = (context.user_data or {}).get(SENT, {})
-    report_id = sent.get(query.data.removeprefix(SEND_PREFIX))
+    report_id = drafts.sent_record(context, SENT, query.data.removeprefix(SEND_PREFIX))
     report = await context.storage.reports.get(report_id) if report_id else None
     if report is None:
         await answer_button(

@@ -16,6 +16,7 @@ from telegram.ext import (
 
 from bot.context import BotContext
 from bot.i18n import Translator
+from handlers import drafts
 from handlers.common import (
     answer_button,
     clean_text,
@@ -67,12 +68,11 @@ async def stale_button(update: Update, context: BotContext) -> None:
 
 
 def _draft(context: BotContext) -> dict[str, Any]:
-    return context.user_data.setdefault(DRAFT, {})  # type: ignore[union-attr, no-any-return]
+    return drafts.draft(context, DRAFT)
 
 
 def _discard_draft(context: BotContext) -> None:
-    if context.user_data is not None:
-        context.user_data.pop(DRAFT, None)
+    drafts.discard(context, DRAFT)
 
 
 def _stop_button(t: Translator) -> InlineKeyboardMarkup:

@@ -17,6 +17,7 @@ from telegram.ext import (
 
 from bot.context import BotContext
 from bot.i18n import Translator
+from handlers import drafts
 from handlers.common import (
     Button,
     answer_button,
@@ -80,12 +81,11 @@ async def _buyer_id(update: Update, context: BotContext) -> int | None:
 
 def draft(context: BotContext) -> dict[str, Any]:
     """Return the watch being set up, kept in persisted user data."""
-    return context.user_data.setdefault(DRAFT, {})  # type: ignore[union-attr, no-any-return]
+    return drafts.draft(context, DRAFT)
 
 
 def _end(context: BotContext) -> int:
-    if context.user_data is not None:
-        context.user_data.pop(DRAFT, None)
+    drafts.discard(context, DRAFT)
     return END
 
 
