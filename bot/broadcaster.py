@@ -45,15 +45,9 @@ class Broadcaster:
         self._application = application
         self._storage = storage
         self._interval = 1.0 / rate
-        self._wake = asyncio.Event()
         self._next_send = 0.0
         self._sent_times: deque[float] = deque(maxlen=RATE_WINDOW)
         self._last_progress = 0.0
-        self.too_many_requests = 0
-
-    def wake(self) -> None:
-        """Look for work at once instead of at the next idle check."""
-        self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Start due announcements and send them until `stop` is set."""
@@ -65,16 +59,9 @@ class Broadcaster:
                 logger.exception("the announcement sender failed; retrying")
                 worked = False
             if not worked:
-                await self._idle(stop)
-
-    async def _idle(self, stop: asyncio.Event) -> None:
-        self._wake.clear()
-        waiters = {asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())}
-        try:
-            await asyncio.wait(waiters, timeout=IDLE_SECONDS, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for waiter in waiters:
-                waiter.cancel()
+                # Nothing to send: look again in a moment (a new announcement is in the
+                # database, written by the handler that composed it).
+                await sleep_unless_stopped(stop, IDLE_SECONDS)
 
     async def _work_once(self, stop: asyncio.Event) -> bool:
         broadcasts = self._storage.broadcasts
@@ -105,7 +92,6 @@ class Broadcaster:
         recipient = delivery.recipient
         locale = resolve_locale(recipient.chosen_locale, recipient.language_code, has_user=True)
         text = broadcast.text_for(locale or broadcast.locale)
-        attempts = delivery.attempts
         while not stop.is_set():
             await self._pace(stop)
             if stop.is_set():
@@ -113,7 +99,6 @@ class Broadcaster:
             try:
                 await self._send(broadcast, recipient.telegram_id, text)
             except RetryAfter as error:
-                self.too_many_requests += 1
                 await sleep_unless_stopped(stop, retry_seconds(error))
                 self._next_send = time.monotonic()
                 continue
