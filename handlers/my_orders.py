@@ -30,6 +30,7 @@ from handlers.prices import price_lines
 from handlers.stock_news import announce_stock_rise
 from storage.models import (
     Member,
+    MemberStatus,
     Order,
     OrderOutcome,
     OrderStatus,
@@ -154,11 +155,20 @@ def _entry(context: BotContext, t: Translator, view: OrderView, rates: Rates) ->
     )
 
 
-async def _own_order(update: Update, context: BotContext, prefix: str) -> OrderView | None:
+async def _own_order(
+    update: Update, context: BotContext, prefix: str, *, changing: bool = False
+) -> OrderView | None:
     """The order the button names, if it is the sender's; otherwise refuse, revealing nothing."""
     member = _buyer(context)
     if member is None:
         await answer_or_reply(update, context, _refusal(context.t, context))
+        return None
+    if changing and member.status is not MemberStatus.ACTIVE:
+        # A deactivated buyer still sees their orders but no longer changes them.
+        text = context.t._(
+            "Your membership is not active at the moment. Please contact the cooperative's admin."
+        )
+        await answer_or_reply(update, context, text)
         return None
     query = update.callback_query
     assert query is not None and query.data is not None
@@ -199,7 +209,7 @@ async def _detail(context: BotContext, view: OrderView) -> tuple[str, InlineKeyb
 
 async def ask_cancel(update: Update, context: BotContext) -> None:
     """Ask the buyer to confirm cancelling an order, saying what returns to stock."""
-    view = await _own_order(update, context, CANCEL_ASK)
+    view = await _own_order(update, context, CANCEL_ASK, changing=True)
     if view is None:
         return
     t, order = context.t, view.order
@@ -229,7 +239,7 @@ async def ask_cancel(update: Update, context: BotContext) -> None:
 
 async def confirm_cancel(update: Update, context: BotContext) -> None:
     """Cancel the buyer's own order if it is not in a container yet; say what happened."""
-    view = await _own_order(update, context, CANCEL_YES)
+    view = await _own_order(update, context, CANCEL_YES, changing=True)
     member, user = context.member, update.effective_user
     if view is None or member is None or user is None:
         return

@@ -15,7 +15,15 @@ from handlers.drums import model_name
 from handlers.menu import MAIN_MENU, MY_REPORTS, PRIVATE, REPORT
 from handlers.review import reason_text
 from handlers.review_cards import refresh_copies
-from storage.models import CancelOutcome, Member, Report, ReportStatus, ReportView, Role
+from storage.models import (
+    CancelOutcome,
+    Member,
+    MemberStatus,
+    Report,
+    ReportStatus,
+    ReportView,
+    Role,
+)
 
 PAGE_PREFIX = "rep:mine:"
 CANCEL_ASK = "rep:x:"
@@ -138,6 +146,13 @@ async def _own_report(update: Update, context: BotContext, prefix: str) -> Repor
     member = _artisan(context)
     if member is None:
         await _refuse(update, context, _refusal(context))
+        return None
+    if member.status is not MemberStatus.ACTIVE:
+        # A deactivated artisan still sees their reports but no longer withdraws them.
+        text = context.t._(
+            "Your membership is not active at the moment. Please contact the cooperative's admin."
+        )
+        await _refuse(update, context, text)
         return None
     query = update.callback_query
     assert query is not None and query.data is not None
