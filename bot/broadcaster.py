@@ -17,7 +17,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.context import BotApplication
 from bot.i18n import resolve_locale
-from bot.replies import SENDING_ANNOUNCEMENTS
+from bot.replies import SENDING_ANNOUNCEMENTS, no_answer
 from bot.updates import retry_seconds, sleep_unless_stopped
 from handlers.broadcast_screens import progress_screen
 from handlers.common import translator_for
@@ -92,6 +92,7 @@ class Broadcaster:
         recipient = delivery.recipient
         locale = resolve_locale(recipient.chosen_locale, recipient.language_code, has_user=True)
         text = broadcast.text_for(locale or broadcast.locale)
+        unanswered = 0
         while not stop.is_set():
             await self._pace(stop)
             if stop.is_set():
@@ -111,6 +112,14 @@ class Broadcaster:
                 await self._mark(broadcast, delivery, status, str(error))
                 return
             except (NetworkError, TelegramError) as error:  # network trouble, 5xx
+                if no_answer(error):
+                    # Telegram is out of reach for everyone, not only for this person: wait
+                    # for it without spending the row's tries, so a long outage fails nobody.
+                    unanswered += 1
+                    wait = min(BACKOFF_SECONDS * 2 ** (unanswered - 1), MAX_BACKOFF_SECONDS)
+                    logger.warning("Telegram unreachable (%s); retrying in %.0f s", error, wait)
+                    await sleep_unless_stopped(stop, wait)
+                    continue
                 attempts = await self._storage.broadcasts.record_attempt(
                     broadcast.id, recipient.telegram_id, str(error)
                 )

@@ -8,6 +8,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.i18n import Translator, translator
 from bot.settings import Settings
+from bot.storage_faults import StorageAlarm
 from storage import Storage
 from storage.models import Member, TelegramUser
 
@@ -18,6 +19,8 @@ class Services:
     def __init__(self) -> None:
         self._settings: Settings | None = None
         self._storage: Storage | None = None
+        # Kept in memory only: after a restart the admins may be alerted once more.
+        self.storage_alarm = StorageAlarm()
 
     def bind(self, settings: Settings, storage: Storage) -> None:
         """Attach the settings and the opened storage."""

@@ -1,4 +1,7 @@
-"""Retry the bot's own requests after a 429, but leave announcements to their sender."""
+"""Retry the bot's own requests after a 429 or while Telegram is out of reach.
+
+Announcements are left to their sender, which counts and paces its own retries.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,8 @@ from collections.abc import Callable, Coroutine
 from contextvars import ContextVar
 from typing import Any
 
-from telegram.error import RetryAfter
+import httpx
+from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter
 
 from bot.updates import retry_seconds
@@ -20,6 +24,19 @@ SENDING_ANNOUNCEMENTS: ContextVar[bool] = ContextVar("sending_announcements", de
 MAX_RETRIES = 3
 # A reply that would have to wait longer than this is given up, as Telegram asks to wait.
 MAX_WAIT_SECONDS = 30.0
+# While Telegram does not answer at all, a reply is tried again after growing waits capped at
+# this, for about a minute in all; after that it is given up.
+UNREACHABLE_BACKOFF_MAX = 15.0
+MAX_UNREACHABLE_SECONDS = 60.0
+
+
+def no_answer(error: TelegramError) -> bool:
+    """Tell a request that got no answer at all (refused, dropped, reset) from Telegram's answer.
+
+    A read timeout is left out: the request may have arrived and taken effect.
+    """
+    cause = error.__cause__
+    return isinstance(cause, httpx.TransportError) and not isinstance(cause, httpx.ReadTimeout)
 
 
 class RetryAfterTooManyRequests(BaseRateLimiter[None]):
@@ -40,15 +57,33 @@ class RetryAfterTooManyRequests(BaseRateLimiter[None]):
         data: dict[str, Any],
         rate_limit_args: None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-        """Make the request; after a 429, wait as Telegram says and make it again."""
-        retries = 0 if SENDING_ANNOUNCEMENTS.get() else MAX_RETRIES
-        for attempt in range(retries + 1):
+        """Make the request; after a 429 or no answer at all, wait and make it again.
+
+        Waiting for Telegram to come back holds up the update being processed, so it is
+        answered, and confirmed, only once Telegram is there again.
+        """
+        announcing = SENDING_ANNOUNCEMENTS.get()
+        retries = 0 if announcing else MAX_RETRIES
+        attempt = 0
+        unreachable_for = 0.0
+        backoff = 1.0
+        while True:
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:
                 wait = retry_seconds(error)
                 if attempt == retries or wait > MAX_WAIT_SECONDS:
                     raise
+                attempt += 1
                 logger.info("%s: too many requests, sending again in %.0f s", endpoint, wait)
                 await asyncio.sleep(wait)
-        raise AssertionError("unreachable")
+            except NetworkError as error:
+                if announcing or not no_answer(error) or unreachable_for >= MAX_UNREACHABLE_SECONDS:
+                    raise
+                wait = min(backoff, MAX_UNREACHABLE_SECONDS - unreachable_for)
+                logger.warning(
+                    "%s: Telegram unreachable (%s); trying again in %.0f s", endpoint, error, wait
+                )
+                await asyncio.sleep(wait)
+                unreachable_for += wait
+                backoff = min(backoff * 2, UNREACHABLE_BACKOFF_MAX)

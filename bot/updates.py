@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from datetime import timedelta
 
 from telegram import Update
@@ -11,6 +12,7 @@ from telegram.error import InvalidToken, RetryAfter, TelegramError, TimedOut
 
 from bot.context import BotApplication
 from bot.persistence import SQLitePersistence
+from bot.storage_faults import alert_admins, storage_fault
 from storage.state import StateStore
 
 logger = logging.getLogger(__name__)
@@ -39,7 +41,21 @@ class UpdateProcessor:
                 return
             await self._application.process_update(update)
             await self._application.update_persistence()
-            await self._persistence.commit(update.update_id)
+            try:
+                await self._persistence.commit(update.update_id)
+            except sqlite3.DatabaseError as error:
+                fault = storage_fault(error)
+                if fault is None:
+                    raise
+                # The handlers have answered (an unsaved action with an apology); stopping
+                # here would only repeat that answer. The state stays pending for the next
+                # commit, and the update is confirmed like any other.
+                logger.error(
+                    "update %s answered but not saved: the database is %s",
+                    update.update_id,
+                    fault.value,
+                )
+                await alert_admins(self._application.bot, self._application.bot_data, fault)
 
 
 async def poll(

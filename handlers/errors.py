@@ -1,4 +1,8 @@
-"""Log every failure with its update and tell the person, in their language."""
+"""Log every failure with its update and tell the person, in their language.
+
+A database that cannot be written (read-only, disk full) gets its own apology, an alert to
+the admins, and stops the update there: no later handler could save anything either.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,11 @@ import logging
 
 from telegram import Update
 from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop
 
 from bot.context import BotContext
 from bot.i18n import resolve_locale, translator
+from bot.storage_faults import alert_admins, apology, storage_fault
 from handlers.common import answer_button
 
 logger = logging.getLogger(__name__)
@@ -18,8 +24,19 @@ async def report_error(update: object, context: BotContext) -> None:
     """Log the error with the update; apologise to the person without failing again."""
     payload = update.to_dict() if isinstance(update, Update) else repr(update)
     logger.error("error while handling an update: %s", payload, exc_info=context.error)
-    if not isinstance(update, Update) or update.effective_chat is None:
-        return
+    fault = storage_fault(context.error)
+    if fault is not None:
+        logger.critical("the database cannot be written (%s)", fault.value)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        await apologise(update, context, storage_unwritable=fault is not None)
+    if fault is not None:
+        await alert_admins(context.bot, context.bot_data, fault)
+        raise ApplicationHandlerStop
+
+
+async def apologise(update: Update, context: BotContext, *, storage_unwritable: bool) -> None:
+    """Tell the person something went wrong, in their language, without failing again."""
+    assert update.effective_chat is not None
     user = update.effective_user
     try:
         person = await context.storage.people.get(user.id) if user else None
@@ -33,9 +50,11 @@ async def report_error(update: object, context: BotContext) -> None:
     t = translator(locale or context.settings.default_locale)
     try:
         await answer_button(update)
-        await context.bot.send_message(
-            update.effective_chat.id,
-            t._("Sorry, something went wrong. Please try again, or send /menu."),
+        text = (
+            apology(t)
+            if storage_unwritable
+            else t._("Sorry, something went wrong. Please try again, or send /menu.")
         )
+        await context.bot.send_message(update.effective_chat.id, text)
     except TelegramError as error:
         logger.warning("could not tell the person about the error: %s", error)
