@@ -1,6 +1,6 @@
 """Who may do what: every command and button for each kind of person, and nobody else's things.
 
-One table drives the test and tests/permissions.md (regenerate it with
+One table drives the test and the README's permission matrix (regenerate it with
 `.venv/bin/python -m tests.test_permissions`). A forbidden action gets a polite refusal (a
 reply or an alert) and changes none of the business tables; an allowed one gets an answer.
 """
@@ -264,7 +264,7 @@ def expected(action: Action, who: str) -> str:
 def markdown() -> str:
     """The permission matrix as a markdown table."""
     lines = [
-        "# Who may do what",
+        "## Who may do what",
         "",
         "Generated from `tests/test_permissions.py`",
         "(`.venv/bin/python -m tests.test_permissions`), which checks every cell: a refusal is",
@@ -526,10 +526,21 @@ async def test_a_deactivated_member_changes_nothing_with_old_buttons_or_a_flow_b
     assert not wrong, "\n".join(wrong)
 
 
-def test_the_permission_matrix_file_is_up_to_date() -> None:
-    path = Path(__file__).with_name("permissions.md")
-    assert path.read_text(encoding="utf-8") == markdown(), "run python -m tests.test_permissions"
+README = Path(__file__).resolve().parent.parent / "README.md"
+MATRIX_START, MATRIX_END = "<!-- permission matrix -->\n", "<!-- /permission matrix -->\n"
+
+
+def readme_with_matrix(readme: str) -> str:
+    """The README with its permission matrix section made from the table."""
+    before, rest = readme.split(MATRIX_START, 1)
+    _, after = rest.split(MATRIX_END, 1)
+    return f"{before}{MATRIX_START}{markdown()}{MATRIX_END}{after}"
+
+
+def test_the_readme_permission_matrix_is_up_to_date() -> None:
+    readme = README.read_text(encoding="utf-8")
+    assert readme == readme_with_matrix(readme), "run python -m tests.test_permissions"
 
 
 if __name__ == "__main__":
-    Path(__file__).with_name("permissions.md").write_text(markdown(), encoding="utf-8")
+    README.write_text(readme_with_matrix(README.read_text(encoding="utf-8")), encoding="utf-8")
