@@ -69,7 +69,7 @@ ADMINS = "RRRRRA"
 
 @dataclass(frozen=True)
 class Action:
-    """A command or a button's callback data (with {placeholders}), and who may use it."""
+    """A command or a button's callback data ({…} where an id goes), and who may use it."""
 
     label: str
     data: str
