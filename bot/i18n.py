@@ -8,6 +8,7 @@ from functools import cache
 from io import BytesIO
 from pathlib import Path
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -60,6 +61,8 @@ class Translator:
     def __init__(self, locale: str) -> None:
         self.locale = locale if locale in LOCALES else "id"
         self._catalog = _translations(self.locale)
+        # Parsed once: Babel parses a locale given by name again on every call.
+        self._babel = Locale.parse(self.locale)
 
     def _(self, message: str) -> str:
         """Translate a message."""
@@ -71,21 +74,21 @@ class Translator:
 
     def number(self, value: int | float) -> str:
         """Write a number the way the reader's locale does (3.500 or 3,500)."""
-        return format_decimal(value, locale=self.locale)
+        return format_decimal(value, locale=self._babel)
 
     def rupiah(self, amount: int) -> str:
         """Write Rupiah without cents: Rp17.600.000 or IDR17,600,000."""
         return format_currency(
-            amount, "IDR", format="¤#,##0", currency_digits=False, locale=self.locale
+            amount, "IDR", format="¤#,##0", currency_digits=False, locale=self._babel
         )
 
     def date(self, value: date) -> str:
         """Write a date in the locale's long form (5 November 2024)."""
-        return format_date(value, format="long", locale=self.locale)
+        return format_date(value, format="long", locale=self._babel)
 
     def datetime(self, value: datetime) -> str:
         """Write a date and time in the locale's medium form."""
-        return format_datetime(value, format="medium", locale=self.locale)
+        return format_datetime(value, format="medium", locale=self._babel)
 
 
 @cache

@@ -32,6 +32,9 @@ class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], Any]):
         )
         self._store = store
         self._pending = PendingState()
+        # Whose drafts are in the database: python-telegram-bot hands over every person's
+        # (mostly empty) drafts after each update, and an empty one not stored needs no write.
+        self._stored_drafts: set[int] = set()
 
     async def commit(self, processed_update_id: int | None) -> None:
         """Write what changed, marking the update as processed in the same transaction."""
@@ -44,10 +47,17 @@ class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], Any]):
             pending.user_data.update(self._pending.user_data)
             self._pending = pending
             raise
+        for user_id, data in pending.user_data.items():
+            if data is None:
+                self._stored_drafts.discard(user_id)
+            else:
+                self._stored_drafts.add(user_id)
 
     async def get_user_data(self) -> dict[int, UserData]:
         """Load every person's drafts."""
-        return await self._store.user_data()
+        drafts = await self._store.user_data()
+        self._stored_drafts = set(drafts)
+        return drafts
 
     async def get_chat_data(self) -> dict[int, dict[Any, Any]]:
         """Chat data is not used by this bot."""
@@ -76,6 +86,12 @@ class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], Any]):
 
     async def update_user_data(self, user_id: int, data: UserData) -> None:
         """Hold a person's drafts until the next commit."""
+        if (
+            not data
+            and user_id not in self._stored_drafts
+            and user_id not in self._pending.user_data
+        ):
+            return
         self._pending.user_data[user_id] = json.dumps(data) if data else None
 
     async def drop_user_data(self, user_id: int) -> None:

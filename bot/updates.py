@@ -32,17 +32,25 @@ class UpdateProcessor:
         self._state = state
         # Webhook requests may arrive together; conversations need one update at a time.
         self._lock = asyncio.Lock()
+        # Update ids only grow, so an update newer than every committed one is new: only a
+        # redelivery (after a restart, or a webhook retry) needs a look at the database.
+        self._newest_committed: int | None = None
 
     async def process(self, update: Update) -> None:
         """Apply an update once: a redelivered update whose effects were saved is skipped."""
         async with self._lock:
-            if await self._state.is_processed(update.update_id):
+            if self._newest_committed is None:
+                self._newest_committed = await self._state.newest_processed()
+            if update.update_id <= self._newest_committed and await self._state.is_processed(
+                update.update_id
+            ):
                 logger.info("skipping update %s: already processed", update.update_id)
                 return
             await self._application.process_update(update)
             await self._application.update_persistence()
             try:
                 await self._persistence.commit(update.update_id)
+                self._newest_committed = max(self._newest_committed, update.update_id)
             except sqlite3.DatabaseError as error:
                 fault = storage_fault(error)
                 if fault is None:

@@ -33,10 +33,9 @@ async def identify_sender(update: Update, context: BotContext) -> None:
     if user is None or user.is_bot:
         return
     storage = context.storage
-    context.person = await storage.people.seen(
+    context.person, context.member = await storage.people.arrived(
         user.id, user.first_name, user.username, user.language_code
     )
-    context.member = await storage.members.by_telegram_id(user.id)
     locale = resolve_locale(context.person.chosen_locale, user.language_code, has_user=True)
     context.t = translator(locale or context.settings.default_locale)
 

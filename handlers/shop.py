@@ -36,18 +36,17 @@ NO_PARSE_MODE = {"parse_mode": None}
 async def build_card(context: BotContext, size_filter: str, position: int) -> Card:
     """The card at a position of the filtered catalogue; out of range shows the nearest one."""
     storage, t = context.storage, context.t
-    offers = await storage.offers.active(FILTERS[size_filter])
-    if not offers:
+    offer, count = await storage.offers.at(position, FILTERS[size_filter])
+    if offer is None:
         return empty_card(t, size_filter)
     # The list may have changed since the button was made (a model retired or added): the
     # position is kept within the list as it is now.
-    position = min(max(position, 0), len(offers) - 1)
-    offer = offers[position]
+    position = min(max(position, 0), count - 1)
     makers = await storage.offers.makers(offer.model.id)
     rates = await storage.exchange_rates.all()
     return Card(
         card_text(t, offer, makers, rates),
-        card_keyboard(t, offer, size_filter, position, len(offers)),
+        card_keyboard(t, offer, size_filter, position, count),
         offer.photo_file_id,
     )
 

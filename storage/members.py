@@ -17,10 +17,11 @@ from storage.models import (
     StatusChange,
 )
 
-_COLUMNS = (
-    "id, telegram_id, role, status, name, village, workshop, phone, company, country, "
-    "created_at, updated_at"
-)
+_FIELDS = (
+    "id", "telegram_id", "role", "status", "name", "village", "workshop", "phone",
+    "company", "country", "created_at", "updated_at",
+)  # fmt: skip
+_COLUMNS = ", ".join(_FIELDS)
 
 # Which status changes an admin may make; anything else is refused without writing.
 ALLOWED_CHANGES: dict[MemberStatus, frozenset[MemberStatus]] = {
@@ -33,6 +34,18 @@ ALLOWED_CHANGES: dict[MemberStatus, frozenset[MemberStatus]] = {
 
 def _member(row: sqlite3.Row) -> Member:
     return Member.model_validate(dict(row))
+
+
+def member_columns(alias: str, prefix: str) -> str:
+    """Return the select list of members columns from this table alias, names prefixed."""
+    return ", ".join(f"{alias}.{name} AS {prefix}{name}" for name in _FIELDS)
+
+
+def member_from(row: sqlite3.Row, prefix: str) -> Member | None:
+    """Build a Member from a row whose member columns carry this prefix (None if all null)."""
+    if row[prefix + "id"] is None:
+        return None
+    return Member.model_validate({name: row[prefix + name] for name in _FIELDS})
 
 
 class Members:

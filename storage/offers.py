@@ -8,14 +8,15 @@ from storage.catalogue import ORDER, drum_model, model_columns
 from storage.db import Database
 from storage.models import DrumSize, Makers, Offer
 
-_OFFERS = (
-    f"SELECT {model_columns('d', 'm_')},"
+_OFFER_COLUMNS = (
+    f"{model_columns('d', 'm_')},"
     " COALESCE(b.on_hand - b.reserved, 0) AS available,"
     " COALESCE(d.photo_file_id, (SELECT r.photo_file_id FROM reports r"
     "  WHERE r.model_id = d.id AND r.status = 'accepted' AND r.photo_file_id IS NOT NULL"
     "  ORDER BY r.id DESC LIMIT 1)) AS photo"
-    " FROM drum_models d LEFT JOIN stock_balances b ON b.model_id = d.id"
 )
+_OFFER_TABLES = " FROM drum_models d LEFT JOIN stock_balances b ON b.model_id = d.id"
+_OFFERS = f"SELECT {_OFFER_COLUMNS}{_OFFER_TABLES}"
 
 
 class Offers:
@@ -33,6 +34,28 @@ class Offers:
                 f"{_OFFERS} WHERE d.active = 1 AND d.size = ? ORDER BY {ORDER}", (size,)
             )
         return [_offer(row) for row in rows]
+
+    async def at(self, position: int, size: DrumSize | None = None) -> tuple[Offer | None, int]:
+        """Return the active model at a position in catalogue order, and how many there are.
+
+        A position past the end gives the last model, one before the start the first: the
+        list may have changed since a buyer's button was made.
+        """
+        where = "d.active = 1" if size is None else "d.active = 1 AND d.size = :size"
+        # One model read, not the whole catalogue: a card shows one.
+        sql = (
+            f"SELECT {_OFFER_COLUMNS}, COUNT(*) OVER () AS total{_OFFER_TABLES}"
+            f" WHERE {where} ORDER BY {ORDER} LIMIT 1 OFFSET :position"
+        )
+        rows = await self._db.fetch_all(sql, {"size": size, "position": max(position, 0)})
+        if not rows and position > 0:
+            last = await self._db.fetch_value(
+                f"SELECT COUNT(*) - 1 FROM drum_models d WHERE {where}", {"size": size}
+            )
+            rows = await self._db.fetch_all(sql, {"size": size, "position": max(int(last), 0)})
+        if not rows:
+            return None, 0
+        return _offer(rows[0]), int(rows[0]["total"])
 
     async def get(self, model_id: int) -> Offer | None:
         """Return one model as buyers see it, retired or not."""

@@ -11,6 +11,8 @@ from storage.db import Database
 
 # How many processed update ids to remember; Telegram redelivers only recent ones.
 KEEP_PROCESSED_UPDATES = 10_000
+_MARK_PROCESSED = "INSERT OR IGNORE INTO processed_updates (update_id, processed_at) VALUES (?, ?)"
+_FORGET_PROCESSED = "DELETE FROM processed_updates WHERE update_id < ?"
 
 
 @dataclass
@@ -49,8 +51,18 @@ class StateStore:
         )
         return value is not None
 
+    async def newest_processed(self) -> int:
+        """Return the highest update id whose effects were committed (0 when none)."""
+        return int(
+            await self._db.fetch_value("SELECT COALESCE(MAX(update_id), 0) FROM processed_updates")
+        )
+
     async def save(self, pending: PendingState, processed_update_id: int | None) -> None:
         """Write pending state and mark the update processed, all in one transaction."""
+        if not pending and processed_update_id is not None and processed_update_id % 1000:
+            # Most updates change no conversation: one statement is then the whole transaction.
+            await self._db.write_one(_MARK_PROCESSED, (processed_update_id, now_text()))
+            return
         async with self._db.transaction() as connection:
             for (name, key), state in pending.conversations.items():
                 if state is None:
@@ -73,13 +85,8 @@ class StateStore:
                         (user_id, data),
                     )
             if processed_update_id is not None:
-                await connection.execute(
-                    "INSERT OR IGNORE INTO processed_updates (update_id, processed_at)"
-                    " VALUES (?, ?)",
-                    (processed_update_id, now_text()),
-                )
+                await connection.execute(_MARK_PROCESSED, (processed_update_id, now_text()))
                 if processed_update_id % 1000 == 0:
                     await connection.execute(
-                        "DELETE FROM processed_updates WHERE update_id < ?",
-                        (processed_update_id - KEEP_PROCESSED_UPDATES,),
+                        _FORGET_PROCESSED, (processed_update_id - KEEP_PROCESSED_UPDATES,)
                     )

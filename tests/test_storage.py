@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from storage.db import Database
 from storage.migrations import available_migrations, migrate, schema_version
 from storage.models import ArtisanApplication, BuyerApplication, MemberStatus, Role
 from storage.state import PendingState
+from tests.conftest import Clock
 
 SRI = ArtisanApplication(name="Sri", village="Jiwut", workshop="Kendang Jaya", phone="+628123")
 
@@ -148,6 +150,37 @@ async def test_language_choice_and_blocking_are_remembered(storage: Storage) -> 
     person = await storage.people.get(5)
     assert person is not None
     assert person.blocked_at is None
+
+
+async def test_a_person_arriving_is_read_with_their_membership_and_written_when_needed(
+    storage: Storage, clock: Clock
+) -> None:
+    def last_seen() -> str:
+        with sqlite3.connect(storage.db.path) as connection:
+            return str(
+                connection.execute(
+                    "SELECT last_seen_at FROM telegram_users WHERE telegram_id = 100"
+                ).fetchone()[0]
+            )
+
+    clock.at(datetime(2026, 11, 2, 8, 0, tzinfo=UTC))
+    person, member = await storage.people.arrived(100, "Sri", None, "id")
+    assert (person.first_name, member) == ("Sri", None)
+    member_id = await _registered(storage)
+    clock.at(datetime(2026, 11, 2, 8, 9, tzinfo=UTC))
+    person, member = await storage.people.arrived(100, "Sri", None, "id")
+    assert member is not None and (member.id, member.status) == (member_id, MemberStatus.PENDING)
+    assert last_seen() == "2026-11-02T08:00:00+00:00", "a visit minutes later writes nothing"
+
+    person, _ = await storage.people.arrived(100, "Sri W.", "sriw", "en")
+    assert (person.first_name, person.username, person.language_code) == ("Sri W.", "sriw", "en")
+    assert last_seen() == "2026-11-02T08:09:00+00:00", "a changed name is written at once"
+    await storage.people.set_blocked(100, True)
+    person, _ = await storage.people.arrived(100, "Sri W.", "sriw", "en")
+    assert person.blocked_at is None, "writing again makes a person reachable"
+    clock.at(datetime(2026, 11, 2, 8, 30, tzinfo=UTC))
+    await storage.people.arrived(100, "Sri W.", "sriw", "en")
+    assert last_seen() == "2026-11-02T08:30:00+00:00", "an old last visit is renewed"
 
 
 async def test_state_and_processed_update_are_saved_together(tmp_path: Path) -> None:

@@ -1011,6 +1011,25 @@ async def test_offers_show_available_drums_and_the_photo_to_show(storage: Storag
     assert await storage.offers.get(999) is None
 
 
+async def test_one_offer_is_read_at_a_position_kept_within_the_catalogue(storage: Storage) -> None:
+    sri = await _artisan(storage)
+    small, _ = await _model(storage), await _model(storage, MEDIUM)
+    await _accepted(storage, sri, small.id, 4, photo="small-photo")
+    everything = await storage.offers.active()
+    smalls = await storage.offers.active(DrumSize.SMALL)
+
+    for position, expected in ((0, 0), (1, 1), (-3, 0), (len(everything) + 5, -1)):
+        offer, count = await storage.offers.at(position)
+        assert offer == everything[expected] and count == len(everything)
+    offer, count = await storage.offers.at(99, DrumSize.SMALL)
+    assert offer == smalls[-1] and count == len(smalls)
+    assert (await storage.offers.at(0, DrumSize.SMALL))[0] == smalls[0]
+    for model in everything:
+        await storage.catalogue.retire(model.model.id, by=ADMIN)
+    assert await storage.offers.at(0) == (None, 0)
+    assert await storage.offers.at(7) == (None, 0)
+
+
 async def test_makers_are_villages_with_workshop_counts_from_accepted_drums_only(
     storage: Storage,
 ) -> None:

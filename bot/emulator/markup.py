@@ -27,6 +27,7 @@ ENTITY_TYPES = {
 NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _TAG_NAME = re.compile(r"[a-zA-Z][a-zA-Z0-9-]*")
 _ATTRIBUTE = re.compile(r"""\s*([a-zA-Z-]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+)))?""")
+_MARKUP = re.compile(r"[<&]")
 _ENTITY = re.compile(r"&(?:#x([0-9a-fA-F]{1,6})|#([0-9]{1,7})|([a-zA-Z]{1,10}));")
 
 
@@ -73,9 +74,12 @@ def parse_html(source: str) -> Parsed:
             length += utf16_length(decoded)
             i = match.end()
             continue
-        out.append(char)
-        length += utf16_length(char)
-        i += 1
+        # Plain text up to the next tag or entity, counted in one go.
+        run_end = _MARKUP.search(source, i)
+        stop = len(source) if run_end is None else run_end.start()
+        out.append(source[i:stop])
+        length += utf16_length(source[i:stop])
+        i = stop
     if stack:
         raise ParseError(
             "Bad Request: can't parse entities: Can't find end tag corresponding to start tag "
