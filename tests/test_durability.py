@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import resource
 import signal
 import sqlite3
 import sys
 from collections.abc import AsyncIterator, Callable
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +25,16 @@ class BotProcess:
     """Start, kill and restart `python -m bot run` against the emulator."""
 
     def __init__(
-        self, emulator: BotApiEmulator, folder: Path, settings: dict[str, str] | None = None
+        self,
+        emulator: BotApiEmulator,
+        folder: Path,
+        settings: dict[str, str] | None = None,
+        *,
+        file_size_limit: int | None = None,
     ) -> None:
         self.emulator = emulator
         self.settings = settings or {}
+        self.file_size_limit = file_size_limit  # bytes no file of the process may grow past
         self.db_path = folder / "kendang.db"
         self.log_path = folder / "bot.log"
         self.folder = folder
@@ -53,7 +61,13 @@ class BotProcess:
                 sys.executable, "-m", "bot", "run",
                 cwd=self.folder, env=self.environment(),
                 stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log,
+                preexec_fn=None if self.file_size_limit is None else self._limit_file_size,
             )  # fmt: skip
+
+    def _limit_file_size(self) -> None:
+        """In the child: writes past the limit fail with EFBIG (Python ignores SIGXFSZ)."""
+        assert self.file_size_limit is not None
+        resource.setrlimit(resource.RLIMIT_FSIZE, (self.file_size_limit, self.file_size_limit))
 
     async def kill(self) -> None:
         """kill -9 the bot process."""
@@ -69,7 +83,7 @@ class BotProcess:
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         """Read the database file directly."""
-        with sqlite3.connect(self.db_path) as connection:
+        with closing(sqlite3.connect(self.db_path)) as connection:
             return list(connection.execute(sql))
 
 

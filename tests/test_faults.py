@@ -3,27 +3,35 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
+import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.emulator import Person
+from bot.emulator import BotApiEmulator, Person
 from bot.emulator.server import text_content
+from bot.emulator.world import ChatMessage
 from bot.i18n import translator
 from bot.storage_faults import StorageAlarm, StorageFault, alert_text, storage_fault
 from storage import Storage
 from storage.broadcasts import BroadcastStatus
 from tests.conftest import ADMIN_ANI, ADMIN_BUDI, RunningBot
 from tests.test_broadcast_sending import add_members, announce, copies, until, until_status
+from tests.test_durability import STARTUP_SECONDS, BotProcess
 
 APOLOGY_EN = "the cooperative's system cannot save anything right now"
 APOLOGY_ID = "sistem koperasi sedang tidak bisa menyimpan apa pun"
 OUTAGE_SECONDS = 6.0
+SMALL_DISK_SIZE = "8m"
+FILE_SIZE_LIMIT = 128 * 1024  # above the 32 KiB -shm file, which SQLite needs even to read
+ADMINS = {"KENDANG_ADMIN_IDS": f"{ADMIN_ANI},{ADMIN_BUDI}"}
+PEOPLE = "SELECT telegram_id, first_name, first_seen_at FROM telegram_users"
 
 
 @pytest.fixture
@@ -99,6 +107,203 @@ async def test_a_read_only_database_is_explained_to_people_and_to_each_admin_onc
     # The fault removed, the same tap on the same screen goes through.
     await buyer.tap("Create my account")
     assert "Your buyer account is ready" in buyer.last_text
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A small tmpfs of its own, so that filling it up fills no one else's disk."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={SMALL_DISK_SIZE}", "tmpfs", str(disk)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small disk here: {mounted.stderr.strip()}")
+    try:
+        yield disk
+    finally:
+        # Lazily: the bot is gone by now, but a connection not yet collected would keep it busy.
+        subprocess.run(["umount", "--lazy", str(disk)], check=True)
+
+
+@pytest.fixture
+async def bot_processes(
+    emulator: BotApiEmulator, tmp_path: Path
+) -> AsyncIterator[Callable[[Path], BotProcess]]:
+    """Make the bot as a process of its own with both admins; each is killed at the end."""
+    made: list[BotProcess] = []
+
+    def make(folder: Path) -> BotProcess:
+        running = BotProcess(emulator, folder, {**ADMINS, "KENDANG_LOG_LEVEL": "WARNING"})
+        # A real deployment logs to the journal, not beside the database: the log must not
+        # take the space, nor be lost with it.
+        running.log_path = tmp_path / "bot.log"
+        made.append(running)
+        return running
+
+    yield make
+    for running in made:
+        if running.process is not None and running.process.returncode is None:
+            await running.kill()
+    assert emulator.violations == []
+
+
+def fill(disk: Path) -> int:
+    """Fill the disk to the last byte; return the filler's descriptor, to close and unlink."""
+    filler = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT, 0o600)
+    block = bytes(64 * 1024)
+    while True:
+        try:
+            os.write(filler, block)
+        except OSError:
+            if len(block) == 1:
+                break
+            block = block[: len(block) // 2]
+    assert os.statvfs(disk).f_bavail == 0
+    return filler
+
+
+def read(path: Path, sql: str) -> list[tuple[Any, ...]]:
+    """Read the database on a connection of its own, closed at once."""
+    with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as connection:
+        return list(connection.execute(sql))
+
+
+async def test_a_full_disk_is_explained_to_people_and_to_each_admin_once_and_nothing_is_lost(
+    small_disk: Path, bot_processes: Callable[[Path], BotProcess], emulator: BotApiEmulator
+) -> None:
+    bot = bot_processes(small_disk)
+    await bot.start()
+    buyer = await buyer_before_the_last_tap(emulator)
+    before = row_counts(bot.db_path)
+    people_before = read(bot.db_path, PEOPLE)
+    seen = alerts_seen(emulator)
+
+    # The disk fills up under the running bot: SQLite's own writes to the -wal file now
+    # fail with ENOSPC, which SQLite reports as "database or disk is full".
+    filler = fill(small_disk)
+    try:
+        replies = await buyer.tap("Create my account")
+        assert len(replies) == 1 and APOLOGY_EN in replies[0].plain
+        # A flood of failing updates: each person is answered, the admins are not flooded.
+        for user_id in range(3001, 3011):
+            replies = await newcomer(emulator, user_id).send("/start")
+            assert len(replies) == 1 and APOLOGY_ID in replies[0].plain
+        assert bot.process is not None and bot.process.returncode is None, "the bot died"
+        assert row_counts(bot.db_path) == before, "nothing half-written"
+        assert read(bot.db_path, "PRAGMA integrity_check") == [("ok",)]
+    finally:
+        os.close(filler)
+        (small_disk / "filler").unlink()
+
+    to_ani, to_budi = new_alerts(emulator, seen)
+    assert "disk penuh" in to_ani.plain
+    assert "the disk is full" in to_budi.plain
+    assert str(bot.db_path) in to_budi.plain
+    assert "database or disk is full" in bot.log_path.read_text()
+    # Space freed, without a restart the same tap on the same screen goes through.
+    await buyer.tap("Create my account")
+    the_buyer_account_is_made_and_nothing_was_lost(bot, buyer, people_before)
+    assert await bot.terminate() == 0
+
+
+async def test_a_file_size_limit_is_told_as_a_disk_fault_and_a_restart_without_it_goes_on(
+    bot_processes: Callable[[Path], BotProcess], emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    bot = bot_processes(tmp_path)
+    await bot.start()
+    buyer = await buyer_before_the_last_tap(emulator)
+    people_before = read(bot.db_path, PEOPLE)
+    assert await bot.terminate() == 0
+
+    # Now no file of the bot's may grow past the limit: Linux fails such writes with EFBIG,
+    # which SQLite reports as "disk I/O error" (SQLITE_IOERR_WRITE), unlike ENOSPC. The log
+    # is under the limit too: a fresh one, written only at WARNING, stays below it.
+    bot.file_size_limit = FILE_SIZE_LIMIT
+    bot.log_path = tmp_path / "limited.log"
+    await bot.start()
+    try:
+        seen = alerts_seen(emulator)
+        # Newcomers' first words fill the -wal file (empty after the clean stop) to the limit.
+        for user_id in range(3001, 3201):
+            replies = await newcomer(emulator, user_id).send("/start")
+            if APOLOGY_ID in replies[-1].plain:
+                break
+        else:
+            pytest.fail("the -wal file never reached the file size limit")
+        before = row_counts(bot.db_path)
+        replies = await buyer.tap("Create my account")
+        assert len(replies) == 1 and APOLOGY_EN in replies[0].plain
+        for user_id in range(4001, 4011):
+            replies = await newcomer(emulator, user_id).send("/start")
+            assert len(replies) == 1 and APOLOGY_ID in replies[0].plain
+        assert bot.process is not None and bot.process.returncode is None, "the bot died"
+        assert row_counts(bot.db_path) == before, "nothing half-written"
+        assert read(bot.db_path, "PRAGMA integrity_check") == [("ok",)]
+        to_ani, to_budi = new_alerts(emulator, seen)
+        assert "Disk bermasalah" in to_ani.plain
+        assert "The disk fails when the bot reads or writes its database" in to_budi.plain
+        assert str(bot.db_path) in to_budi.plain
+        assert "disk I/O error" in bot.log_path.read_text()
+    finally:
+        stopped = await bot.terminate()
+    assert stopped == 0, "the bot did not stop cleanly under the limit"
+
+    bot.file_size_limit = None
+    await bot.start()
+    await buyer.tap("Create my account")
+    the_buyer_account_is_made_and_nothing_was_lost(bot, buyer, people_before)
+    assert await bot.terminate() == 0
+
+
+async def buyer_before_the_last_tap(emulator: BotApiEmulator) -> Person:
+    """Both admins have started the bot; a buyer has only "Create my account" left to tap."""
+    ani = Person(emulator, ADMIN_ANI, "Ani", language_code="id")
+    budi = Person(emulator, ADMIN_BUDI, "Budi", language_code="en")
+    buyer = Person(emulator, 2001, "Li", language_code="en")
+    for person in (ani, budi, buyer):
+        person.timeout = STARTUP_SECONDS
+    await ani.send("/start")
+    await budi.send("/start")
+    await buyer.send("/start")
+    await buyer.tap("I am a buyer")
+    await buyer.send("Li Wei")
+    await buyer.send("Yiwu Music Trading")
+    await buyer.tap("China")
+    return buyer
+
+
+def newcomer(emulator: BotApiEmulator, user_id: int) -> Person:
+    """Someone new who writes in Indonesian, patient with a busy machine."""
+    person = Person(emulator, user_id, f"P{user_id}", language_code="id")
+    person.timeout = STARTUP_SECONDS
+    return person
+
+
+def alerts_seen(emulator: BotApiEmulator) -> tuple[int, int]:
+    """How many messages each admin has had so far."""
+    return len(emulator.messages(ADMIN_ANI)), len(emulator.messages(ADMIN_BUDI))
+
+
+def new_alerts(emulator: BotApiEmulator, seen: tuple[int, int]) -> tuple[ChatMessage, ChatMessage]:
+    """The one message each admin had since `seen`: there must be exactly one each."""
+    [to_ani] = emulator.messages(ADMIN_ANI)[seen[0] :]
+    [to_budi] = emulator.messages(ADMIN_BUDI)[seen[1] :]
+    return to_ani, to_budi
+
+
+def the_buyer_account_is_made_and_nothing_was_lost(
+    bot: BotProcess, buyer: Person, people_before: list[tuple[Any, ...]]
+) -> None:
+    """The buyer's account is ready, everyone known before still is, the file is sound."""
+    assert "Your buyer account is ready" in buyer.last_text
+    members = read(bot.db_path, "SELECT name, company, status FROM members")
+    assert members == [("Li Wei", "Yiwu Music Trading", "active")]
+    assert set(people_before) <= set(read(bot.db_path, PEOPLE)), "earlier data is intact"
+    assert read(bot.db_path, "PRAGMA integrity_check") == [("ok",)]
 
 
 def test_sqlite_errors_of_a_disk_that_cannot_be_written_are_recognised(tmp_path: Path) -> None:
