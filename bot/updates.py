@@ -59,7 +59,7 @@ class UpdateProcessor:
                 # here would only repeat that answer. The state stays pending for the next
                 # commit, and the update is confirmed like any other.
                 logger.error(
-                    "update %s answered but not saved: the database is %s",
+                    "update %s answered but not saved: the database's fault is %s",
                     update.update_id,
                     fault.value,
                 )

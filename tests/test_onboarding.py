@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import Callable
+from contextlib import closing
 from typing import Any
 
 from bot.emulator import Person
@@ -353,6 +354,34 @@ async def test_group_chats_get_a_pointer_to_a_private_chat(bot: RunningBot) -> N
     texts = [message.plain for message in bot.emulator.messages(-100123)]
     assert len(texts) == 1
     assert "chat saya secara pribadi" in texts[0]
+
+
+async def test_in_a_group_only_commands_for_this_bot_are_answered_and_nobody_is_seen(
+    bot: RunningBot,
+) -> None:
+    sri = bot.person(1001, "Sri", "id")
+    await sri.send("/start")
+    bot.emulator.block(1001)
+    group = {"id": -100123, "type": "supergroup", "title": "Koperasi"}
+    user = {"id": 1001, "is_bot": False, "first_name": "Sri", "language_code": "id"}
+
+    def command(text: str) -> dict[str, Any]:
+        return {"message_id": 1, "date": 0, "chat": group, "from": user, "text": text}
+
+    bot.emulator.push_update({"message": command("/start@someone_else_bot")})
+    bot.emulator.push_update({"message": command("/help@Kendang_Emulated_Bot")})
+    query = {"id": "4242", "from": user, "chat_instance": "g", "data": "menu:help"}
+    query["message"] = {"message_id": 9, "date": 0, "chat": group, "text": "menu"}
+    bot.emulator.callback_owners["4242"] = 1001
+    last = bot.emulator.push_update({"callback_query": query})
+    await bot.emulator.wait_confirmed(last)
+
+    [pointer] = bot.emulator.messages(-100123)
+    assert "chat saya secara pribadi" in pointer.plain
+    assert "4242" in bot.emulator.answered_callbacks, "a button in a group stops spinning"
+    with closing(sqlite3.connect(bot.settings.db_path)) as db:
+        people = db.execute("SELECT telegram_id, blocked_at FROM telegram_users").fetchall()
+    assert [(user_id, blocked is not None) for user_id, blocked in people] == [(1001, True)]
 
 
 async def test_commands_fail_to_register_and_the_bot_serves_anyway(
