@@ -5,18 +5,20 @@
 
 Builds a database (tests.bench.production: 500 artisans, 50 models, N reports; then N
 members, artisans and buyers, inserted straight with sqlite3), starts the local Bot API
-emulator and the whole bot in this process (as tests.bench.broadcast does) and drives it
-with a realistic mix of updates: /help from visitors, /start and /production from artisans,
-/browse from buyers and a tap on the menu's Help button. Then does the same against a bare
-python-telegram-bot echo bot (a MessageHandler that echoes, a CallbackQueryHandler that
-answers, PTB's own polling loop) on a fresh emulator. Measures:
+emulator in this process and the whole bot (`python -m bot run`) as a process of its own, as
+in production, and drives it with a realistic mix of updates: /help from visitors, /start and
+/production from artisans, /browse from buyers and a tap on the menu's Help button. Then does
+the same against a bare python-telegram-bot echo bot (tests.bench.echo_bot: a MessageHandler
+that echoes, a CallbackQueryHandler that answers, PTB's own polling loop) on a fresh
+emulator. Measures:
 
 1. updates a second end to end: every update pushed at once, timed from the first push
    until every update is confirmed and answered, `--rounds` times; the median round of the
    bot against the echo bot's;
 2. reply latency p50 / p99 at a steady `--rate` updates a second for `--seconds`;
-3. the peak RSS of the process (the emulator and the echo bot run in it too);
-4. start-up time from calling serve() (or starting the echo bot) to the first answer.
+3. the peak RSS of the bot's process (VmHWM);
+4. start-up time from starting the process to its first answer (Python's own start and the
+   imports included), with the first update already waiting.
 
 The exit status is 0 when the bot handles at least half the echo bot's updates a second.
 """
@@ -25,38 +27,30 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import resource
+import os
+import signal
 import sqlite3
 import statistics
 import sys
 import tempfile
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from telegram import Update
-from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
-    ContextTypes,
-    MessageHandler,
-    filters,
-)
-
 from bot.emulator import BotApiEmulator, ChatMessage
 from bot.emulator.world import StoredFile, png_image
-from bot.serve import serve
 from handlers.menu import HELP
 from storage import Storage
 from storage.models import MemberStatus, Role
 from tests.bench import production
 from tests.bench.broadcast import percentile
-from tests.conftest import TOKEN, make_settings
+from tests.conftest import ADMIN_ANI, ADMIN_BUDI, TOKEN
 
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TARGET_RATIO = 0.5
 POOL = 100
 VISITOR_IDS_FROM = 5_000_000
@@ -67,7 +61,9 @@ CHECK_SECONDS = 0.002
 KINDS = ("help", "start", "production", "browse", "tap")
 TEXTS = {"help": "/help", "start": "/start", "production": "/production", "browse": "/browse"}
 
-Runner = Callable[[BotApiEmulator, asyncio.Event], Coroutine[None, None, None]]
+# How to start a bot as a process of its own against an emulator: its command, environment
+# and working directory.
+Runner = Callable[[BotApiEmulator], tuple[list[str], dict[str, str], Path]]
 
 
 @dataclass
@@ -93,7 +89,8 @@ class Phase:
     unanswered: int = 0
     skipped: int = 0
     violations: int = 0
-    rss_mb: float = 0.0
+    rss_mb: float = float("nan")
+    exit_status: int | None = None
 
     @property
     def rates(self) -> list[float]:
@@ -313,16 +310,20 @@ async def run_phase(
     for n, photo in enumerate(photos):
         emulator.files[photo] = StoredFile(photo, f"B{n:06d}", image, f"photos/{n}.png")
     driver = Driver(emulator, pools)
-    stop = asyncio.Event()
-    # 4. Start-up: the first update waits in the queue before the bot is started.
+    command, environment, folder = runner(emulator)
+    log_path = folder / f"{name.replace(' ', '-')}.log"
+    # 4. Start-up: the first update waits in the queue before the bot's process is started.
     began = time.perf_counter()
     first = driver.push("help", pools["help"][0])
-    serving = asyncio.create_task(runner(emulator, stop))
+    with log_path.open("wb") as log:
+        process = await asyncio.create_subprocess_exec(
+            *command, cwd=folder, env=environment,
+            stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log,
+        )  # fmt: skip
     try:
         while first.answered_at is None:
-            if serving.done():
-                serving.result()
-                raise RuntimeError(f"{name} stopped before answering")
+            if process.returncode is not None:
+                raise RuntimeError(f"{name} stopped before answering:\n{_tail(log_path)}")
             if time.perf_counter() - began > ANSWER_TIMEOUT_SECONDS:
                 raise TimeoutError(f"{name} did not answer its first update")
             await asyncio.sleep(CHECK_SECONDS / 2)
@@ -368,65 +369,67 @@ async def run_phase(
                 phase.unanswered += 1
             else:
                 phase.latencies.setdefault(sent.kind, []).append(sent.answered_at - sent.pushed_at)
+        phase.rss_mb = peak_rss_mb(process.pid)
     finally:
-        stop.set()
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
         try:
-            await asyncio.wait_for(serving, timeout=30)
+            phase.exit_status = await asyncio.wait_for(process.wait(), timeout=30)
         finally:
             await emulator.stop()
+    if phase.exit_status != 0:
+        print(f"  {name} exited with {phase.exit_status}:\n{_tail(log_path)}", file=sys.stderr)
     phase.violations = len(emulator.violations)
     for violation in emulator.violations[:5]:
         print(f"  {name}: {violation}", file=sys.stderr)
-    phase.rss_mb = peak_rss_mb()
     return phase
 
 
-def peak_rss_mb() -> float:
-    """The process's peak resident set size so far, in MiB (ru_maxrss is in KiB on Linux)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def peak_rss_mb(pid: int) -> float:
+    """A process's peak resident set size so far (VmHWM), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
-def kendang(path: Path) -> Runner:
-    """Run the whole bot on `path` against the emulator until stopped."""
-
-    async def run(emulator: BotApiEmulator, stop: asyncio.Event) -> None:
-        await serve(make_settings(emulator, path), TOKEN, stop)
-
-    return run
+def _tail(log_path: Path, lines: int = 20) -> str:
+    return "\n".join(log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
-async def _echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message = update.effective_message
-    if message is not None:
-        await message.reply_text(message.text or "?")
+def kendang(path: Path, folder: Path) -> Runner:
+    """The whole bot, `python -m bot run`, on the database at `path`."""
 
-
-async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if update.callback_query is not None:
-        await update.callback_query.answer()
-
-
-async def echo_bot(emulator: BotApiEmulator, stop: asyncio.Event) -> None:
-    """A bare python-telegram-bot echo bot on PTB's own polling loop, until stopped."""
-    application = (
-        Application.builder()
-        .token(TOKEN)
-        .base_url(emulator.base_url)
-        .base_file_url(emulator.base_file_url)
-        .build()
-    )
-    application.add_handler(MessageHandler(filters.ALL, _echo))
-    application.add_handler(CallbackQueryHandler(_answer))
-    async with application:
-        await application.start()
-        updater = application.updater
-        assert updater is not None
-        await updater.start_polling(
-            poll_interval=0, timeout=1, allowed_updates=["message", "callback_query"]
+    def command(emulator: BotApiEmulator) -> tuple[list[str], dict[str, str], Path]:
+        # The machine's KENDANG_ settings (and any .env, by running in a folder of its own)
+        # are left out: the bot serves the emulator with its default settings otherwise.
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("KENDANG_")}
+        environment.update(
+            KENDANG_BOT_TOKEN=TOKEN,
+            KENDANG_API_BASE_URL=emulator.base_url,
+            KENDANG_API_FILE_URL=emulator.base_file_url,
+            KENDANG_DB_PATH=str(path),
+            KENDANG_ADMIN_IDS=f"{ADMIN_ANI},{ADMIN_BUDI}",
+            KENDANG_POLL_TIMEOUT="1",
         )
-        await stop.wait()
-        await updater.stop()
-        await application.stop()
+        return [sys.executable, "-m", "bot", "run"], environment, folder
+
+    return command
+
+
+def echo_bot(folder: Path) -> Runner:
+    """The bare python-telegram-bot echo bot of tests.bench.echo_bot."""
+
+    def command(emulator: BotApiEmulator) -> tuple[list[str], dict[str, str], Path]:
+        environment = dict(os.environ)
+        # Run from any folder: the project's root is where `tests` is found.
+        environment["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(PROJECT_ROOT), environment.get("PYTHONPATH")])
+        )
+        module = [sys.executable, "-m", "tests.bench.echo_bot"]
+        return [*module, TOKEN, emulator.base_url, emulator.base_file_url], environment, folder
+
+    return command
 
 
 def _rounds(phase: Phase) -> str:
@@ -471,10 +474,8 @@ def report(bot: Phase, echo: Phase, arguments: argparse.Namespace) -> bool:
         f"{'start-up to first answer (s)':36}{bot.startup_seconds:>14.2f}"
         f"{echo.startup_seconds:>14.2f}"
         f"\n{'Bot API violations':36}{bot.violations:>14,}{echo.violations:>14,}"
-        f"\n{'peak RSS of the process (MiB) *':36}{bot.rss_mb:>14.0f}{echo.rss_mb:>14.0f}"
-        "\n* ru_maxrss of this one process at the end of each run: the emulator (which keeps every"
-        "\n  update and message) is in it; the echo bot ran after the bot, and a peak never goes"
-        "\n  down, so its figure is at least the bot's."
+        f"\n{'exit status after SIGTERM':36}{bot.exit_status!s:>14}{echo.exit_status!s:>14}"
+        f"\n{'peak RSS of the bot process (MiB)':36}{bot.rss_mb:>14.0f}{echo.rss_mb:>14.0f}"
     )
     met = ratio >= TARGET_RATIO
     print(
@@ -495,7 +496,7 @@ async def run(arguments: argparse.Namespace) -> bool:
     with tempfile.TemporaryDirectory(prefix="kendang-load-") as folder:
         path = Path(folder) / "load.db"
         await _migrate(path)
-        # Built in a child process, so that the build's big cache is not in the peak RSS.
+        # Built in a child process, so that the build's cache does not stay in this one.
         with ProcessPoolExecutor(1) as builder:
             built = await asyncio.get_running_loop().run_in_executor(
                 builder, production.build, path, arguments.reports, arguments.seed
@@ -506,15 +507,14 @@ async def run(arguments: argparse.Namespace) -> bool:
             f"database: {built.reports:,} reports in {built.seconds:.1f} s,"
             f" {len(inserted) + production.ARTISANS:,} members"
             f" ({len(inserted):,} inserted in {time.perf_counter() - began:.1f} s),"
-            f" {path.stat().st_size / 2**20:.0f} MiB (built in a child process);"
-            f" peak RSS before the bots start {peak_rss_mb():.0f} MiB",
+            f" {path.stat().st_size / 2**20:.0f} MiB",
             flush=True,
         )
         photos = card_photos(path)
-        bot = await run_phase("kendang-bot", kendang(path), pools, arguments, photos)
+        bot = await run_phase("kendang-bot", kendang(path, Path(folder)), pools, arguments, photos)
         print(f"kendang-bot done: {bot.rate:.1f} updates/s", flush=True)
-    echo = await run_phase("echo bot", echo_bot, pools, arguments, [])
-    print(f"echo bot done: {echo.rate:.1f} updates/s", flush=True)
+        echo = await run_phase("echo bot", echo_bot(Path(folder)), pools, arguments, [])
+        print(f"echo bot done: {echo.rate:.1f} updates/s", flush=True)
     return report(bot, echo, arguments)
 
 
