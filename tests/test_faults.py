@@ -28,6 +28,7 @@ from tests.test_durability import STARTUP_SECONDS, BotProcess
 APOLOGY_EN = "the cooperative's system cannot save anything right now"
 APOLOGY_ID = "sistem koperasi sedang tidak bisa menyimpan apa pun"
 OUTAGE_SECONDS = 6.0
+SLOW_SECONDS = 0.4  # each answer from Telegram, while it is slow
 SMALL_DISK_SIZE = "8m"
 FILE_SIZE_LIMIT = 128 * 1024  # above the 32 KiB -shm file, which SQLite needs even to read
 ADMINS = {"KENDANG_ADMIN_IDS": f"{ADMIN_ANI},{ADMIN_BUDI}"}
@@ -394,3 +395,45 @@ async def test_after_telegram_is_unreachable_everything_goes_through_once_in_ord
         assert len(answers) == 2
         assert answers[0].plain.startswith(f"Halo C{chatter.user_id}")
         assert "/help" in answers[1].plain
+
+
+async def test_slow_answers_from_telegram_slow_the_replies_and_lose_none(bot: RunningBot) -> None:
+    emulator = bot.emulator
+    chatters = [Person(emulator, user_id, f"C{user_id}") for user_id in (5001, 5002, 5003)]
+    emulator.inject("*", "delay", delay=SLOW_SECONDS, count=None)
+    try:
+        updates = [
+            emulator.user_message(chatter.user_id, text_content(text))
+            for chatter in chatters
+            for text in ("/start", "/help")
+        ]
+        await emulator.wait_until(
+            lambda: all(emulator.is_confirmed(update_id) for update_id in updates), within=60
+        )
+    finally:
+        emulator.clear_faults()
+    for chatter in chatters:
+        answers = emulator.messages(chatter.user_id)
+        assert [answer.plain.split("\n")[0] for answer in answers] == [
+            f"Halo C{chatter.user_id}! 👋",
+            "Yang bisa saya bantu",
+        ]
+
+
+async def test_a_reply_telegram_never_answers_in_time_gets_an_apology_and_the_next_goes_on(
+    bot: RunningBot,
+) -> None:
+    emulator = bot.emulator
+    Person(emulator, 5001, "Sri", language_code="id")
+    # Longer than the bot's read timeout (its poll timeout, 1 s here, plus 10 s): the reply is
+    # given up, not sent again, since Telegram may have taken it.
+    emulator.inject("sendMessage", "delay", delay=bot.settings.poll_timeout + 12, count=1)
+    first = emulator.user_message(5001, text_content("/start"))
+    second = emulator.user_message(5001, text_content("/help"))
+    await emulator.wait_until(lambda: emulator.is_confirmed(second), within=60)
+
+    assert emulator.is_confirmed(first)
+    answers = [message.plain for message in emulator.messages(5001)]
+    assert len(answers) == 2
+    assert answers[0].startswith("Maaf, ada yang salah")
+    assert answers[1].startswith("Yang bisa saya bantu")
