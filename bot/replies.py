@@ -25,9 +25,10 @@ MAX_RETRIES = 3
 # A reply that would have to wait longer than this is given up, as Telegram asks to wait.
 MAX_WAIT_SECONDS = 30.0
 # While Telegram does not answer at all, a reply is tried again after growing waits capped at
-# this, for about a minute in all; after that it is given up.
+# this, for up to ten minutes; after that it is given up. Waiting loses nothing: while
+# Telegram is away, no later update can be fetched either.
 UNREACHABLE_BACKOFF_MAX = 15.0
-MAX_UNREACHABLE_SECONDS = 60.0
+MAX_UNREACHABLE_SECONDS = 600.0
 
 
 def no_answer(error: TelegramError) -> bool:
