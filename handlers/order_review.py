@@ -65,7 +65,9 @@ async def confirm_all(update: Update, context: BotContext) -> None:
     """Confirm every drum of a request from stock."""
     view = await _tapped_order(update, context, tapped_id(update))
     if view is not None:
-        change = await context.storage.orders.confirm(view.order.id, by=admin_id(update))
+        change = await context.storage.orders.confirm(
+            view.order.id, by=admin_id(update), update_id=update.update_id
+        )
         await _after_decision(update, context, view, change)
 
 
@@ -82,7 +84,9 @@ async def confirm_part(update: Update, context: BotContext) -> None:
     if not 1 <= count <= view.order.quantity:
         await stale_button(update, context)
         return
-    change = await context.storage.orders.confirm(view.order.id, reserve=count, by=admin_id(update))
+    change = await context.storage.orders.confirm(
+        view.order.id, reserve=count, by=admin_id(update), update_id=update.update_id
+    )
     await _after_decision(update, context, view, change)
 
 
@@ -91,7 +95,7 @@ async def confirm_backorder(update: Update, context: BotContext) -> None:
     view = await _tapped_order(update, context, tapped_id(update))
     if view is not None:
         change = await context.storage.orders.confirm(
-            view.order.id, backorder=True, by=admin_id(update)
+            view.order.id, backorder=True, by=admin_id(update), update_id=update.update_id
         )
         await _after_decision(update, context, view, change)
 
@@ -100,7 +104,9 @@ async def decline(update: Update, context: BotContext) -> None:
     """Decline a request."""
     view = await _tapped_order(update, context, tapped_id(update))
     if view is not None:
-        change = await context.storage.orders.decline(view.order.id, by=admin_id(update))
+        change = await context.storage.orders.decline(
+            view.order.id, by=admin_id(update), update_id=update.update_id
+        )
         await _after_decision(update, context, view, change)
 
 

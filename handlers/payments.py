@@ -261,7 +261,12 @@ async def record(update: Update, context: BotContext) -> int:
     paid_on = date.fromisoformat(payment["paid_on"])
     try:
         entry = await storage.earnings.record_payment(
-            artisan.id, payment["amount"], paid_on, payment.get("note"), by=query.from_user.id
+            artisan.id,
+            payment["amount"],
+            paid_on,
+            payment.get("note"),
+            by=query.from_user.id,
+            update_id=update.update_id,
         )
     except OverpaymentError as error:
         text = t._("Not recorded: {name} is owed only {owed} now. Nothing was changed.")

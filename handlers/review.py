@@ -75,7 +75,9 @@ async def accept_all(update: Update, context: BotContext) -> None:
     if report is None:
         await tell_unknown_report(update, context)
         return
-    decision = await reports.decide(report.id, report.quantity, None, by=admin_id(update))
+    decision = await reports.decide(
+        report.id, report.quantity, None, by=admin_id(update), update_id=update.update_id
+    )
     if decision is None:
         await tell_unknown_report(update, context)
         return
@@ -86,7 +88,7 @@ async def accept_all(update: Update, context: BotContext) -> None:
         return
     done = context.t._("✅ Accepted: {reference}.").format(reference=report.reference)
     await answer_button(update, done)
-    await after_decision(context, report.id)
+    await after_decision(context, report.id, update.update_id)
 
 
 async def show_queue(update: Update, context: BotContext) -> None:

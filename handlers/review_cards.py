@@ -226,25 +226,31 @@ async def tell_artisan(context: BotContext, view: ReportView) -> None:
         logger.warning("could not tell the artisan of report %s: %s", view.report.id, error)
 
 
-async def after_decision(context: BotContext, report_id: int) -> None:
-    """Show a fresh decision on every admin's copy and tell the artisan."""
+async def after_decision(context: BotContext, report_id: int, update_id: int) -> None:
+    """Show a fresh decision on every admin's copy, tell the artisan and fill backorders.
+
+    `update_id` is the update that made the decision: delivered again after a crash, it
+    tells again whoever it may not have told.
+    """
     view = await context.storage.reports.view(report_id)
     if view is not None:
         await refresh_copies(context, view)
         await tell_artisan(context, view)
-        await _stock_rose(context, view)
+        await _stock_rose(context, view, update_id)
 
 
-async def _stock_rose(context: BotContext, view: ReportView) -> None:
+async def _stock_rose(context: BotContext, view: ReportView, update_id: int) -> None:
     # Also run for an update redelivered after a crash, when the decision was already saved.
     if view.report.status is ReportStatus.ACCEPTED:
-        await announce_stock_rise(context, view.model.id, by=view.report.decided_by)
+        await announce_stock_rise(
+            context, view.model.id, by=view.report.decided_by, update_id=update_id
+        )
 
 
 async def tell_already_decided(update: Update, context: BotContext, view: ReportView) -> None:
     """Say who decided the report and what; refresh the copy whose button was tapped."""
     t, report = context.t, view.report
-    await _stock_rose(context, view)
+    await _stock_rose(context, view, update.update_id)
     if report.status is ReportStatus.CANCELLED:
         note = t._("The artisan cancelled this report.")
     else:

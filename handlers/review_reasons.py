@@ -209,11 +209,13 @@ async def _decide(update: Update, context: BotContext, reason: str) -> object:
         return await cancel(update, context)
     report_id, accepted = int(data["report_id"]), int(data["accepted"])
     reports = context.storage.reports
-    decision = await reports.decide(report_id, accepted, reason, by=admin_id(update))
+    decision = await reports.decide(
+        report_id, accepted, reason, by=admin_id(update), update_id=update.update_id
+    )
     _discard_draft(context)
     if decision is None or not decision.decided:
         return await _step_over(update, context, await reports.view(report_id))
-    await after_decision(context, report_id)
+    await after_decision(context, report_id, update.update_id)
     t = context.t
     text = t._("Saved: report {reference}, {outcome}. The artisan is told.").format(
         reference=decision.report.reference, outcome=outcome(t, decision.report)

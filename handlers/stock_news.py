@@ -14,15 +14,18 @@ from storage.models import OrderFill, WatchAlert
 logger = logging.getLogger(__name__)
 
 
-async def announce_stock_rise(context: BotContext, model_id: int, *, by: int | None = None) -> None:
+async def announce_stock_rise(
+    context: BotContext, model_id: int, *, by: int | None = None, update_id: int | None = None
+) -> None:
     """Give a model's available drums to its backorders, oldest first, then tell the buyers.
 
     Call it after anything that may make drums of a model available: drums accepted, an order
     cancelled, a count corrected upwards. Safe to call again: nothing is reserved twice and
-    each watch is told once.
+    each watch is told once. With the update being processed, the backorders it filled
+    before a crash are told again (their buyers may not have been).
     """
     storage = context.storage
-    for fill in await storage.orders.allocate(model_id, by=by):
+    for fill in await storage.orders.allocate(model_id, by=by, update_id=update_id):
         await _send(context, fill.buyer_telegram_id, await _fill_text(context, fill))
     for alert in await storage.watches.due(model_id):
         await _send(context, alert.buyer_telegram_id, await _watch_text(context, alert))

@@ -56,11 +56,12 @@ async def post_earnings(
     paid_on: date | None = None,
     by: int | None = None,
     reverses: int | None = None,
+    update_id: int | None = None,
 ) -> EarningsEntry:
     """Append an entry inside the caller's open transaction; its trigger updates the balance."""
     cursor = await connection.execute(
         "INSERT INTO earnings_entries (artisan_id, kind, amount, report_id, note, paid_on,"
-        " created_by, created_at, reverses) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " created_by, created_at, reverses, update_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             artisan_id,
             kind,
@@ -71,6 +72,7 @@ async def post_earnings(
             by,
             now_text(),
             reverses,
+            update_id,
         ),
     )
     async with connection.execute(
@@ -88,16 +90,29 @@ class Earnings:
         self._db = db
 
     async def record_payment(
-        self, artisan_id: int, amount: int, paid_on: date, note: str | None = None, *, by: int
+        self,
+        artisan_id: int,
+        amount: int,
+        paid_on: date,
+        note: str | None = None,
+        *,
+        by: int,
+        update_id: int | None = None,
     ) -> EarningsEntry:
         """Record money paid to an artisan on a day.
 
         Raises OverpaymentError (and records nothing) when the amount exceeds what is owed.
+        The payment remembers `update_id`, the Telegram update that recorded it: that update
+        delivered again after a crash gets the same payment back and nothing is written.
         """
         if amount <= 0:
             raise ValueError("a payment is a positive number of Rupiah")
         note = (note or "").strip() or None
         async with self._db.transaction() as connection:
+            if update_id is not None:
+                earlier = await _entry(connection, "update_id = ?", (update_id,))
+                if earlier is not None:
+                    return earlier
             balance = await _balance(connection, artisan_id)
             if amount > balance.owed:
                 raise OverpaymentError(artisan_id, balance.owed, amount)
@@ -109,6 +124,7 @@ class Earnings:
                 note=note,
                 paid_on=paid_on,
                 by=by,
+                update_id=update_id,
             )
 
     async def reverse_payment(self, payment_id: int, *, by: int) -> PaymentReversal | None:

@@ -181,21 +181,29 @@ class Orders:
         return [order_view(row) for row in rows]
 
     async def confirm(
-        self, order_id: int, *, reserve: int | None = None, backorder: bool = False, by: int
+        self,
+        order_id: int,
+        *,
+        reserve: int | None = None,
+        backorder: bool = False,
+        by: int,
+        update_id: int | None = None,
     ) -> OrderChange:
         """Confirm a requested order and set its drums aside, in one transaction.
 
         With backorder, all the drums asked for are confirmed: those available now are
         reserved and the rest wait as a backorder. Otherwise exactly `reserve` drums (all of
         them when None) are confirmed and reserved; if fewer are available now, nothing
-        changes and the outcome is STOCK_SHORT with what is available.
+        changes and the outcome is STOCK_SHORT with what is available. The decision
+        remembers `update_id`, the Telegram update that made it: that update delivered again
+        after a crash gets DONE back, so that its caller finishes telling everyone.
         """
         async with self._db.transaction() as connection:
             order = await fetch_order(connection, "id = ?", order_id)
             if order is None:
                 return OrderChange(outcome=OrderOutcome.NOT_FOUND)
             if order.status is not OrderStatus.REQUESTED:
-                return OrderChange(outcome=OrderOutcome.CHANGED, order=order)
+                return await _decided_before(connection, order, update_id)
             available = await available_stock(connection, order.model_id)
             if backorder:
                 confirmed, take = order.quantity, min(available, order.quantity)
@@ -221,24 +229,27 @@ class Orders:
             status = OrderStatus.CONFIRMED if take == confirmed else OrderStatus.BACKORDERED
             await connection.execute(
                 "UPDATE orders SET status = ?, confirmed = ?, reserved = ?, decided_at = ?,"
-                " decided_by = ?, updated_at = ? WHERE id = ?",
-                (status, confirmed, take, now, by, now, order_id),
+                " decided_by = ?, decision_update_id = ?, updated_at = ? WHERE id = ?",
+                (status, confirmed, take, now, by, update_id, now, order_id),
             )
             return await _done(connection, order_id)
 
-    async def decline(self, order_id: int, *, by: int) -> OrderChange:
-        """Decline a requested order; any other order is left as it is (CHANGED)."""
+    async def decline(self, order_id: int, *, by: int, update_id: int | None = None) -> OrderChange:
+        """Decline a requested order; any other order is left as it is (CHANGED).
+
+        As with confirm, the update that declined it gets DONE back when delivered again.
+        """
         async with self._db.transaction() as connection:
             order = await fetch_order(connection, "id = ?", order_id)
             if order is None:
                 return OrderChange(outcome=OrderOutcome.NOT_FOUND)
             if order.status is not OrderStatus.REQUESTED:
-                return OrderChange(outcome=OrderOutcome.CHANGED, order=order)
+                return await _decided_before(connection, order, update_id)
             now = now_text()
             await connection.execute(
-                "UPDATE orders SET status = ?, decided_at = ?, decided_by = ?, updated_at = ?"
-                " WHERE id = ?",
-                (OrderStatus.DECLINED, now, by, now, order_id),
+                "UPDATE orders SET status = ?, decided_at = ?, decided_by = ?,"
+                " decision_update_id = ?, updated_at = ? WHERE id = ?",
+                (OrderStatus.DECLINED, now, by, update_id, now, order_id),
             )
             return await _done(connection, order_id)
 
@@ -276,15 +287,19 @@ class Orders:
             )
             return await _done(connection, order_id)
 
-    async def allocate(self, model_id: int, *, by: int | None = None) -> list[OrderFill]:
+    async def allocate(
+        self, model_id: int, *, by: int | None = None, update_id: int | None = None
+    ) -> list[OrderFill]:
         """Set available drums of a model aside for its backorders, oldest order first.
 
         Call it whenever a model's available stock may have grown (drums accepted, an order
         cancelled, a count corrected upwards). It only ever reserves what is available, so
-        calling it again changes nothing.
+        calling it again changes nothing. The reservations remember `update_id`, the Telegram
+        update that made them: called again for that update (delivered again after a crash),
+        the fills it made before are returned too, so that their buyers are told.
         """
-        fills: list[OrderFill] = []
         async with self._db.transaction() as connection:
+            fills = await _fills_made_in(connection, model_id, update_id)
             available = await available_stock(connection, model_id)
             if available <= 0:
                 return fills
@@ -305,6 +320,7 @@ class Orders:
                     order_id=order.id,
                     reason=BACKORDER_FILLED,
                     by=by,
+                    update_id=update_id,
                 )
                 status = order.status
                 if status is OrderStatus.BACKORDERED and take == order.outstanding:
@@ -429,6 +445,47 @@ def order_view(row: sqlite3.Row) -> OrderView:
         buyer_country=row["buyer_country"],
         buyer_telegram_id=row["buyer_telegram_id"],
     )
+
+
+async def _fills_made_in(
+    connection: aiosqlite.Connection, model_id: int, update_id: int | None
+) -> list[OrderFill]:
+    """The backorders of a model that this update filled before, as the orders stand now."""
+    if update_id is None:
+        return []
+    async with connection.execute(
+        "SELECT order_id, reserved_delta FROM stock_movements"
+        " WHERE update_id = ? AND model_id = ? AND reason = ? ORDER BY id",
+        (update_id, model_id, BACKORDER_FILLED),
+    ) as cursor:
+        made = list(await cursor.fetchall())
+    fills = []
+    for order_id, filled in made:
+        async with connection.execute(f"{VIEW} WHERE o.id = ?", (order_id,)) as cursor:
+            row = await cursor.fetchone()
+        assert row is not None
+        view = order_view(row)
+        fills.append(
+            OrderFill(
+                order=view.order,
+                model=view.model,
+                buyer_telegram_id=view.buyer_telegram_id,
+                filled=filled,
+            )
+        )
+    return fills
+
+
+async def _decided_before(
+    connection: aiosqlite.Connection, order: Order, update_id: int | None
+) -> OrderChange:
+    """DONE when this update made the decision (delivered again), else CHANGED."""
+    async with connection.execute(
+        "SELECT decision_update_id FROM orders WHERE id = ?", (order.id,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    again = update_id is not None and row is not None and row[0] == update_id
+    return OrderChange(outcome=OrderOutcome.DONE if again else OrderOutcome.CHANGED, order=order)
 
 
 async def _done(connection: aiosqlite.Connection, order_id: int) -> OrderChange:

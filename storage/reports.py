@@ -152,7 +152,13 @@ class Reports:
         return Cancellation(outcome=CancelOutcome.CANCELLED, report=cancelled)
 
     async def decide(
-        self, report_id: int, accepted_quantity: int, reason: str | None, *, by: int
+        self,
+        report_id: int,
+        accepted_quantity: int,
+        reason: str | None,
+        *,
+        by: int,
+        update_id: int | None = None,
     ) -> Decision | None:
         """Accept all, part (0 < accepted < quantity) or none (0, a rejection) of a report.
 
@@ -160,7 +166,9 @@ class Reports:
         decision is returned with decided False. Otherwise the accepted drums go on hand and
         the artisan is credited for them at the model's current artisan rate, which the report
         keeps. A reason is required when drums are refused, and refused when all are accepted.
-        Returns None when the report does not exist.
+        Returns None when the report does not exist. The decision remembers `update_id`, the
+        Telegram update that made it: that update delivered again after a crash gets the
+        decision back with decided True, so that its caller finishes telling everyone.
         """
         reason = (reason or "").strip() or None
         async with self._db.transaction() as connection:
@@ -168,7 +176,10 @@ class Reports:
             if report is None:
                 return None
             if report.status is not ReportStatus.PENDING:
-                return Decision(decided=False, report=report)
+                again = update_id is not None and update_id == await _decision_update(
+                    connection, report_id
+                )
+                return Decision(decided=again, report=report)
             if not 0 <= accepted_quantity <= report.quantity:
                 raise ValueError(f"accept between 0 and {report.quantity} drums")
             if accepted_quantity < report.quantity and reason is None:
@@ -187,8 +198,8 @@ class Reports:
                 rate = int(row[0])
             await connection.execute(
                 "UPDATE reports SET status = ?, accepted_quantity = ?, reject_reason = ?,"
-                " rate = ?, decided_at = ?, decided_by = ? WHERE id = ?",
-                (status, accepted_quantity, reason, rate, now_text(), by, report_id),
+                " rate = ?, decided_at = ?, decided_by = ?, decision_update_id = ? WHERE id = ?",
+                (status, accepted_quantity, reason, rate, now_text(), by, update_id, report_id),
             )
             if rate is not None:
                 await move_stock(
@@ -240,6 +251,14 @@ class Reports:
             "SELECT chat_id, message_id FROM report_messages WHERE report_id = ?", (report_id,)
         )
         return [(int(row[0]), int(row[1])) for row in rows]
+
+
+async def _decision_update(connection: aiosqlite.Connection, report_id: int) -> int | None:
+    async with connection.execute(
+        "SELECT decision_update_id FROM reports WHERE id = ?", (report_id,)
+    ) as cursor:
+        row = await cursor.fetchone()
+    return None if row is None else row[0]
 
 
 async def _fetch(connection: aiosqlite.Connection, where: str, value: object) -> Report | None:

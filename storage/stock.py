@@ -78,6 +78,7 @@ async def move_stock(
     order_id: int | None = None,
     reason: str | None = None,
     by: int | None = None,
+    update_id: int | None = None,
 ) -> StockMovement:
     """Append a movement inside the caller's open transaction; its trigger updates the balance.
 
@@ -95,7 +96,8 @@ async def move_stock(
         raise InsufficientStockError(model_id, on_hand, reserved, on_hand_delta, reserved_delta)
     cursor = await connection.execute(
         "INSERT INTO stock_movements (model_id, kind, on_hand_delta, reserved_delta, report_id,"
-        " order_id, reason, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " order_id, reason, created_by, created_at, update_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             model_id,
             kind,
@@ -106,6 +108,7 @@ async def move_stock(
             reason,
             by,
             now_text(),
+            update_id,
         ),
     )
     async with connection.execute(
