@@ -1,0 +1,207 @@
+"""kill -9 at random moments of a scripted day leaves what the same day without kills leaves.
+
+The day (tests/crash_day.py, 18 steps, about 60 updates): the admin opens the bot; three
+artisans report four batches; the admin accepts one report whole, 4 of 6 drums of another,
+rejects a third with a typed reason and accepts the fourth; two buyers order, and the admin
+confirms one order from stock and the other with a backorder, which a fifth report, accepted,
+then fills; the admin pays an artisan; the admin announces a meeting to every member (35
+people). Each round kills the bot process three times at seeded moments, restarting it at
+once: a random time into a step, or while a chosen Bot API call (sendMessage,
+editMessageText, answerCallbackQuery) made from a random time into a step is held in flight,
+so that the kill lands mid-update after its writes, or mid-announcement.
+
+Compared with the day without kills, without timestamps, must be equal: reports, stock
+balances and movements, earnings entries and balances, orders, the announcement and its
+deliveries (one 'sent' each), members and conversation states. Also: every update was
+confirmed and every step got its answer; every message text someone received without kills
+they received with kills (a notification sent just before a kill may come twice), and the
+admin's progress message ends showing the announcement done whatever it showed on the way;
+everyone got the announcement, and the repeated copies
+number at most the kills (only a copy in flight may repeat); PRAGMA integrity_check is ok;
+the bot kept to the Bot API, logged no traceback and stopped cleanly on SIGTERM.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from bot.emulator import BotApiEmulator
+from tests.conftest import ADMIN_ANI
+from tests.crash_day import (
+    ANSWER_SECONDS,
+    BROADCAST_RATE,
+    HOLD_SECONDS,
+    MEDIUM,
+    SMALL,
+    Day,
+    DayRun,
+    accept_all,
+    add_members,
+    decide_order,
+    open_report_card,
+    order,
+    plan_kills,
+    play_day,
+    problems,
+    reference_run,
+    report,
+)
+from tests.test_durability import BotProcess
+
+SEEDS = range(1, 7)
+KILLS_PER_DAY = 3
+SRI, JOKO, LI, TANAKA = 1101, 1102, 2101, 2102
+
+_reference: list[DayRun] = []
+
+
+async def reference_day(tmp_path_factory: pytest.TempPathFactory) -> DayRun:
+    """The day without kills, played once for all the rounds."""
+    if not _reference:
+        _reference.append(await reference_run(tmp_path_factory.mktemp("reference")))
+    return _reference[0]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+async def test_kill_9_at_random_moments_of_a_day_leaves_what_the_day_without_kills_does(
+    seed: int,
+    emulator: BotApiEmulator,
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    reference = await reference_day(tmp_path_factory)
+    assert reference.integrity == "ok" and reference.violations == []
+    assert reference.progress_finished
+    kills = plan_kills(random.Random(seed), reference.step_seconds, KILLS_PER_DAY)
+    crashed = await play_day(emulator, tmp_path, kills)
+    assert crashed.kills, "no kill landed"
+    assert problems(reference, crashed) == [], crashed.kills
+
+
+# -- the bugs the day found: an update redelivered after its writes were saved --------------
+
+
+@pytest.fixture
+async def day(emulator: BotApiEmulator, tmp_path: Path) -> AsyncIterator[Day]:
+    """The day's people and the bot process serving them, the admin's chat open."""
+    process = BotProcess(emulator, tmp_path, {"KENDANG_BROADCAST_RATE": BROADCAST_RATE})
+    await add_members(process.db_path)
+    await process.start()
+    running = Day(emulator, process)
+    await running.ani.send("/start")
+    yield running
+    if process.process is not None and process.process.returncode is None:
+        await process.kill()
+    assert emulator.violations == []
+
+
+async def kill_while_in_flight(
+    day: Day, method: str, push: Callable[[], int], chat_id: int | None = None
+) -> None:
+    """Make an update; kill -9 the bot while its `method` call (to `chat_id`) is in flight."""
+    emulator = day.emulator
+    emulator.inject(method, "delay", delay=HOLD_SECONDS, count=1, chat_id=chat_id)
+    mark = len(emulator.requests)
+    update_id = push()
+
+    def held() -> bool:
+        return any(
+            r.method == method and chat_id in (None, r.params.get("chat_id"))
+            for r in emulator.requests[mark:]
+        )
+
+    await emulator.wait_until(held, ANSWER_SECONDS)
+    await day.process.kill()
+    emulator.clear_faults()
+    await day.process.start()
+    await emulator.wait_confirmed(update_id, ANSWER_SECONDS)
+
+
+def told(day: Day, user_id: int, words: str) -> int:
+    """How many of the bot's messages to a person contain `words`."""
+    return sum(words in message.plain for message in day.emulator.messages(user_id))
+
+
+async def test_a_decision_delivered_again_after_kill_9_is_made_once_and_the_artisan_told(
+    day: Day,
+) -> None:
+    await report(SRI, MEDIUM, 10, "R-000001").act(day)
+    card = await open_report_card(day, 1)
+    # The decision is saved; the bot dies as it starts to answer the tap.
+    await kill_while_in_flight(
+        day,
+        "answerCallbackQuery",
+        lambda: day.emulator.press_button(ADMIN_ANI, card.message_id, "qc:all:1"),
+    )
+    assert day.query("SELECT status, accepted_quantity FROM reports") == [("accepted", 10)]
+    assert day.query("SELECT COUNT(*) FROM stock_movements WHERE report_id = 1") == [(1,)]
+    assert day.query("SELECT COUNT(*) FROM earnings_entries WHERE report_id = 1") == [(1,)]
+    assert told(day, SRI, "Laporan R-000001 lolos cek kualitas") == 1
+    refreshed = day.emulator.private_chat(ADMIN_ANI).messages[card.message_id]
+    assert "Diputuskan oleh Ani" in refreshed.plain and refreshed.buttons == ()
+
+
+async def test_an_order_decision_delivered_again_after_kill_9_tells_the_buyer_once(
+    day: Day,
+) -> None:
+    await report(SRI, MEDIUM, 10, "R-000001").act(day)
+    await accept_all(1).act(day)
+    await order(LI, MEDIUM, 8, "O-000001").act(day)
+    card = [m for m in day.ani.inbox if "O-000001" in m.plain and m.buttons][-1]
+    await kill_while_in_flight(
+        day,
+        "answerCallbackQuery",
+        lambda: day.emulator.press_button(ADMIN_ANI, card.message_id, "ordadm:ok:1"),
+    )
+    assert day.query("SELECT status, confirmed, reserved FROM orders") == [("confirmed", 8, 8)]
+    assert day.query("SELECT COUNT(*) FROM stock_movements WHERE order_id = 1") == [(1,)]
+    assert told(day, LI, "Your order O-000001 is confirmed") == 1
+
+
+async def test_a_payment_delivered_again_after_kill_9_is_recorded_once(day: Day) -> None:
+    await report(SRI, MEDIUM, 10, "R-000001").act(day)
+    await accept_all(1).act(day)
+    ani = day.ani
+    await ani.send("/pay")
+    await ani.tap("Sri Wahyuni")
+    await ani.send("1.000.000")
+    await ani.tap("Hari ini")
+    summary = (await ani.send("tunai"))[-1]
+    # The payment is saved; the bot dies showing the admin that it is.
+    await kill_while_in_flight(
+        day,
+        "editMessageText",
+        lambda: day.emulator.press_button(ADMIN_ANI, summary.message_id, "pay:ok"),
+    )
+    payments = "SELECT amount FROM earnings_entries WHERE kind = 'payment'"
+    assert day.query(payments) == [(-1_000_000,)]
+    assert day.query("SELECT earned, paid FROM artisan_balances") == [(2_250_000, 1_000_000)]
+    assert "Pembayaran dicatat" in ani.last_text
+    assert told(day, SRI, "Koperasi sudah mencatat Rp1.000.000") == 1
+
+
+async def test_a_backorder_filled_by_a_decision_delivered_again_is_told_to_the_buyer(
+    day: Day,
+) -> None:
+    await report(JOKO, SMALL, 6, "R-000001").act(day)
+    await accept_all(1).act(day)
+    await order(TANAKA, SMALL, 10, "O-000001").act(day)
+    await decide_order(1, "ordadm:bo:").act(day)
+    await report(JOKO, SMALL, 5, "R-000002").act(day)
+    card = await open_report_card(day, 2)
+    # The drums are accepted and 4 of them reserved for the backorder; the bot dies telling
+    # the buyer.
+    await kill_while_in_flight(
+        day,
+        "sendMessage",
+        lambda: day.emulator.press_button(ADMIN_ANI, card.message_id, "qc:all:2"),
+        chat_id=TANAKA,
+    )
+    assert day.query("SELECT status, confirmed, reserved FROM orders") == [("confirmed", 10, 10)]
+    assert told(day, TANAKA, "Good news: 4 more drums") == 1
+    # The artisan was told before the kill; the update delivered again tells them again.
+    assert told(day, JOKO, "Laporan R-000002 lolos cek kualitas") == 2
