@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
@@ -33,6 +33,8 @@ BACKOFF_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 30.0
 PROGRESS_EVERY_SECONDS = 3.0
 IDLE_SECONDS = 1.0
+# At start, the progress messages of announcements finished this recently are shown again.
+FINISHED_LATELY = timedelta(hours=1)
 BATCH = 25
 # The achieved rate is measured over the last this many messages.
 RATE_WINDOW = 100
@@ -52,6 +54,10 @@ class Broadcaster:
     async def run(self, stop: asyncio.Event) -> None:
         """Start due announcements and send them until `stop` is set."""
         SENDING_ANNOUNCEMENTS.set(True)
+        try:
+            await self._show_lately_finished()
+        except Exception:
+            logger.exception("could not bring the latest progress messages up to date")
         while not stop.is_set():
             try:
                 worked = await self._work_once(stop)
@@ -62,6 +68,16 @@ class Broadcaster:
                 # Nothing to send: look again in a moment (a new announcement is in the
                 # database, written by the handler that composed it).
                 await sleep_unless_stopped(stop, IDLE_SECONDS)
+
+    async def _show_lately_finished(self) -> None:
+        """Show the final figures of the announcements that finished in the last hour.
+
+        An announcement is marked done before its progress message is edited a last time: a
+        process stopped in between would leave the admin looking at "sending" for good.
+        """
+        since = datetime.now(UTC) - FINISHED_LATELY
+        for broadcast_id in await self._storage.broadcasts.finished_since(since):
+            await self._show_progress(broadcast_id, force=True)
 
     async def _work_once(self, stop: asyncio.Event) -> bool:
         broadcasts = self._storage.broadcasts

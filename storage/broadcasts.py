@@ -277,6 +277,14 @@ class Broadcasts:
         )
         return None if row is None else Broadcast.model_validate(dict(row))
 
+    async def finished_since(self, moment: datetime) -> list[int]:
+        """Return the announcements that finished or were cancelled since a moment, oldest first."""
+        rows = await self._db.fetch_all(
+            "SELECT id FROM broadcasts WHERE finished_at >= ? ORDER BY id",
+            (moment.astimezone(UTC).isoformat(timespec="seconds"),),
+        )
+        return [int(row[0]) for row in rows]
+
     async def status(self, broadcast_id: int) -> BroadcastStatus | None:
         """Return where an announcement stands (cheap: for checking between messages)."""
         value = await self._db.fetch_value(

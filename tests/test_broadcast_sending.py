@@ -6,15 +6,22 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot import broadcaster
 from bot.emulator import BotApiEmulator, Person
-from bot.emulator.world import png_image
+from bot.emulator.world import ChatMessage, png_image
 from storage import Storage
-from storage.broadcasts import Audience, BroadcastDraft, BroadcastStatus, BroadcastSummary
+from storage.broadcasts import (
+    Audience,
+    BroadcastDraft,
+    BroadcastStatus,
+    BroadcastSummary,
+    DeliveryStatus,
+)
 from storage.models import ArtisanApplication, BuyerApplication, MemberStatus
 from tests.conftest import ADMIN_ANI, RunningBot
 
@@ -329,3 +336,33 @@ async def test_a_reply_refused_with_429_is_sent_again_after_the_wait(bot: Runnin
     assert replies and "/language" in replies[-1].plain
     assert bot.emulator.too_many_requests == 1
     assert time.monotonic() - began >= 1
+
+
+async def test_at_start_a_finished_announcement_shows_its_end_if_the_last_edit_was_lost(
+    emulator: BotApiEmulator, start_bot: Callable[..., Any], tmp_path: Path
+) -> None:
+    # As after a kill -9 between marking an announcement done and editing the admin's
+    # progress message a last time: all sent, done, and the message still says "sending".
+    storage = await Storage.open(tmp_path / "kendang.db")
+    try:
+        await add_members(emulator, storage, range(3001, 3004))
+        summary = await announce(storage)
+        broadcast_id = summary.broadcast.id
+        Person(emulator, ADMIN_ANI, "Ani", language_code="id")
+        message_id = emulator.private_chat(ADMIN_ANI).take_message_id()
+        progress = emulator.store_message(
+            ChatMessage(ADMIN_ANI, message_id, from_bot=True, date=0, plain="📣 sending…")
+        )
+        await storage.broadcasts.set_progress_message(broadcast_id, ADMIN_ANI, message_id)
+        for delivery in await storage.broadcasts.pending(broadcast_id, limit=10):
+            recipient = delivery.recipient.telegram_id
+            await storage.broadcasts.mark(broadcast_id, recipient, DeliveryStatus.SENT)
+        assert await storage.broadcasts.finish(broadcast_id) is not None
+    finally:
+        await storage.close()
+
+    await start_bot()
+
+    await until(lambda: emulator.messages(ADMIN_ANI)[-1].plain != progress.plain)
+    assert emulator.messages(ADMIN_ANI)[-1].plain.endswith("✅ Selesai.")
+    assert [copies(emulator, user_id) for user_id in range(3001, 3004)] == [0, 0, 0]
