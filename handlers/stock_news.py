@@ -21,13 +21,13 @@ async def announce_stock_rise(
 
     Call it after anything that may make drums of a model available: drums accepted, an order
     cancelled, a count corrected upwards. Safe to call again: nothing is reserved twice and
-    each watch is told once. With the update being processed, the backorders it filled
-    before a crash are told again (their buyers may not have been).
+    each watch is told once. With the update being processed, the backorders it filled and the
+    watches it closed before a crash are told again (their buyers may not have been).
     """
     storage = context.storage
     for fill in await storage.orders.allocate(model_id, by=by, update_id=update_id):
         await _send(context, fill.buyer_telegram_id, await _fill_text(context, fill))
-    for alert in await storage.watches.due(model_id):
+    for alert in await storage.watches.due(model_id, update_id):
         await _send(context, alert.buyer_telegram_id, await _watch_text(context, alert))
 
 

@@ -58,10 +58,12 @@ class Watches:
         )
         return [Watch.model_validate(dict(row)) for row in rows]
 
-    async def due(self, model_id: int) -> list[WatchAlert]:
+    async def due(self, model_id: int, update_id: int | None = None) -> list[WatchAlert]:
         """Close and return the open watches of a model whose quantity is available now.
 
-        Each watch is returned once: it is marked told in the same transaction.
+        Each watch is returned once: it is marked told in the same transaction, with the
+        Telegram update `update_id` that told it. That update delivered again after a crash
+        gets the watches it told before back too, since their buyers may not have been told.
         """
         async with self._db.transaction() as connection:
             async with connection.execute(
@@ -71,18 +73,24 @@ class Watches:
                 " FROM watches w JOIN drum_models d ON d.id = w.model_id"
                 " JOIN members b ON b.id = w.buyer_id"
                 " LEFT JOIN stock_balances s ON s.model_id = w.model_id"
-                " WHERE w.model_id = ? AND w.notified_at IS NULL AND w.stopped_at IS NULL"
-                " AND w.quantity <= COALESCE(s.on_hand - s.reserved, 0) ORDER BY w.id",
-                (model_id,),
+                " WHERE w.model_id = :model AND ("
+                "  (w.notified_at IS NULL AND w.stopped_at IS NULL"
+                "   AND w.quantity <= COALESCE(s.on_hand - s.reserved, 0))"
+                "  OR w.notified_update_id = :update)"
+                " ORDER BY w.id",
+                {"model": model_id, "update": update_id},
             ) as cursor:
                 rows = list(await cursor.fetchall())
             now = now_text()
             alerts: list[WatchAlert] = []
             for row in rows:
-                await connection.execute(
-                    "UPDATE watches SET notified_at = ? WHERE id = ?", (now, row["w_id"])
-                )
-                watch = {name: row[f"w_{name}"] for name in _FIELDS} | {"notified_at": now}
+                watch = {name: row[f"w_{name}"] for name in _FIELDS}
+                if watch["notified_at"] is None:
+                    await connection.execute(
+                        "UPDATE watches SET notified_at = ?, notified_update_id = ? WHERE id = ?",
+                        (now, update_id, row["w_id"]),
+                    )
+                    watch["notified_at"] = now
                 alerts.append(
                     WatchAlert(
                         watch=Watch.model_validate(watch),

@@ -952,6 +952,23 @@ async def test_a_watch_fires_once_when_enough_drums_are_available(storage: Stora
     assert await storage.watches.open_for_buyer(li) == []
 
 
+async def test_the_update_that_closed_a_watch_gets_it_again_when_delivered_again(
+    storage: Storage,
+) -> None:
+    sri, li = await _artisan(storage), await _buyer(storage)
+    model = await _model(storage)
+    watch = await storage.watches.watch(li, model.id, 3)
+    await _accepted(storage, sri, model.id, 3)
+
+    told = await storage.watches.due(model.id, update_id=41)
+    again = await storage.watches.due(model.id, update_id=41)
+
+    assert [alert.watch.id for alert in told] == [alert.watch.id for alert in again] == [watch.id]
+    assert again[0].watch.notified_at == told[0].watch.notified_at
+    assert await storage.watches.due(model.id, update_id=42) == []
+    assert await storage.watches.due(model.id) == []
+
+
 # Exchange rates
 
 
