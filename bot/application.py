@@ -11,13 +11,13 @@ from telegram import BotCommand, BotCommandScopeChat
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, Defaults
-from telegram.request import HTTPXRequest
 
 from bot.context import BotApplication, BotContext, Services
 from bot.i18n import INDONESIAN_LANGUAGE_CODES, N_, translator
 from bot.persistence import SQLitePersistence
 from bot.replies import RetryAfterTooManyRequests
 from bot.settings import Settings
+from bot.telegram_http import AiohttpRequest
 from bot.updates import UpdateProcessor
 from handlers import (
     approvals,
@@ -167,14 +167,14 @@ def build_application(settings: Settings, storage: Storage, token: str) -> Assem
     return AssembledBot(application, UpdateProcessor(application, persistence, storage.state))
 
 
-def _request(settings: Settings) -> HTTPXRequest:
+def _request(settings: Settings) -> AiohttpRequest:
     host = urlparse(settings.api_base_url).hostname or ""
     local = host in ("127.0.0.1", "localhost", "::1")
     # A loopback Bot API (a local server or the emulator) must not go through a proxy.
-    return HTTPXRequest(
+    return AiohttpRequest(
         connection_pool_size=8,
         read_timeout=float(settings.poll_timeout + 10),
-        httpx_kwargs={"trust_env": False} if local else {},
+        trust_env=not local,
     )
 
 

@@ -12,7 +12,11 @@ from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import (
+    format_decimal,
+    get_currency_symbol,
+    get_group_symbol,
+)
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
@@ -63,6 +67,10 @@ class Translator:
         self._catalog = _translations(self.locale)
         # Parsed once: Babel parses a locale given by name again on every call.
         self._babel = Locale.parse(self.locale)
+        # Whole numbers are most of what the bot writes: grouped here directly, the way
+        # Babel's pattern (#,##0) would, at a tenth of its cost.
+        self._group = get_group_symbol(self._babel)
+        self._rupiah_sign = get_currency_symbol("IDR", self._babel)
 
     def _(self, message: str) -> str:
         """Translate a message."""
@@ -74,13 +82,14 @@ class Translator:
 
     def number(self, value: int | float) -> str:
         """Write a number the way the reader's locale does (3.500 or 3,500)."""
+        if isinstance(value, int):
+            return f"{value:,}".replace(",", self._group)
         return format_decimal(value, locale=self._babel)
 
     def rupiah(self, amount: int) -> str:
         """Write Rupiah without cents: Rp17.600.000 or IDR17,600,000."""
-        return format_currency(
-            amount, "IDR", format="¤#,##0", currency_digits=False, locale=self._babel
-        )
+        sign = "-" if amount < 0 else ""
+        return f"{sign}{self._rupiah_sign}{abs(amount):,}".replace(",", self._group)
 
     def date(self, value: date) -> str:
         """Write a date in the locale's long form (5 November 2024)."""

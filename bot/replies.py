@@ -11,10 +11,10 @@ from collections.abc import Callable, Coroutine
 from contextvars import ContextVar
 from typing import Any
 
-import httpx
-from telegram.error import NetworkError, RetryAfter, TelegramError
+from telegram.error import NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot.telegram_http import no_answer
 from bot.updates import retry_seconds
 
 logger = logging.getLogger(__name__)
@@ -29,15 +29,6 @@ MAX_WAIT_SECONDS = 30.0
 # Telegram is away, no later update can be fetched either.
 UNREACHABLE_BACKOFF_MAX = 15.0
 MAX_UNREACHABLE_SECONDS = 600.0
-
-
-def no_answer(error: TelegramError) -> bool:
-    """Tell a request that got no answer at all (refused, dropped, reset) from Telegram's answer.
-
-    A read timeout is left out: the request may have arrived and taken effect.
-    """
-    cause = error.__cause__
-    return isinstance(cause, httpx.TransportError) and not isinstance(cause, httpx.ReadTimeout)
 
 
 class RetryAfterTooManyRequests(BaseRateLimiter[None]):

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po
+from babel.numbers import format_currency, format_decimal
 
 from bot.catalogs import EXTRACT, ROOT, catalog_path
 from bot.i18n import LOCALES, Translator, locale_from_language_code, resolve_locale
@@ -62,6 +63,19 @@ def test_numbers_money_and_dates_follow_the_reader() -> None:
     assert english.number(3500) == "3,500"
     assert indonesian.date(date(2024, 11, 5)) == "5 November 2024"
     assert english.date(date(2024, 11, 5)) == "November 5, 2024"
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_whole_numbers_and_rupiah_are_written_as_babel_writes_them(locale: str) -> None:
+    t = Translator(locale)
+    values = [0, 1, -1, 7, 999, 1000, -3500, 12_345, 1_000_000, -17_600_000, 10**15 + 7]
+    for value in values:
+        assert t.number(value) == format_decimal(value, locale=locale)
+        expected = format_currency(
+            value, "IDR", format="¤#,##0", currency_digits=False, locale=locale
+        )
+        assert t.rupiah(value) == expected
+    assert t.number(2.5) == format_decimal(2.5, locale=locale)
 
 
 @pytest.mark.parametrize("locale", LOCALES)
