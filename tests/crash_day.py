@@ -97,7 +97,7 @@ class Day:
 
     def query(self, sql: str, *args: object) -> list[tuple[Any, ...]]:
         """Read the database file directly."""
-        with sqlite3.connect(self.process.db_path) as connection:
+        with contextlib.closing(sqlite3.connect(self.process.db_path)) as connection:
             return list(connection.execute(sql, args))
 
     def model_id(self, code: str) -> int:
@@ -314,7 +314,7 @@ Snapshot = dict[str, list[tuple[Any, ...]]]
 
 def snapshot(db_path: Path) -> Snapshot:
     """The business state in the database file, without timestamps."""
-    with sqlite3.connect(db_path) as connection:
+    with contextlib.closing(sqlite3.connect(db_path)) as connection:
         return {name: list(connection.execute(sql)) for name, sql in SNAPSHOT_QUERIES.items()}
 
 

@@ -500,7 +500,7 @@ def check(story: Story, person: Person, replies: list[ChatMessage], *, answered:
 
 def check_ledgers(db_path: Path, states: set[tuple[str]]) -> None:
     """The stock and earnings balances equal their ledgers; every report is decided once."""
-    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as db:
+    with closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as db:
         negative = db.execute(
             "SELECT model_id FROM stock_balances"
             " WHERE on_hand < 0 OR reserved < 0 OR reserved > on_hand"
@@ -596,7 +596,7 @@ async def play(data: st.DataObject, folder: Path) -> None:
             await step(story, data)
         for (state,) in sorted(story.states):
             event(f"conversation state reached: {state}")
-        with sqlite3.connect(f"file:{bot_settings.db_path}?mode=ro", uri=True) as db:
+        with closing(sqlite3.connect(f"file:{bot_settings.db_path}?mode=ro", uri=True)) as db:
             for table in ("reports", "orders"):
                 for (status,) in db.execute(f"SELECT DISTINCT status FROM {table}"):
                     event(f"{table} ended {status}")
