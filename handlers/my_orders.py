@@ -244,7 +244,9 @@ async def confirm_cancel(update: Update, context: BotContext) -> None:
     if view is None or member is None or user is None:
         return
     t = context.t
-    change = await context.storage.orders.cancel(view.order.id, buyer_id=member.id, by=user.id)
+    change = await context.storage.orders.cancel(
+        view.order.id, buyer_id=member.id, by=user.id, update_id=update.update_id
+    )
     fresh = await context.storage.orders.view(view.order.id)
     if change.outcome in (OrderOutcome.NOT_FOUND, OrderOutcome.NOT_YOURS) or fresh is None:
         await answer_button(update, _not_yours(t), alert=True)
@@ -260,8 +262,8 @@ async def confirm_cancel(update: Update, context: BotContext) -> None:
     await refresh_copies(context, fresh)
     if view.order.decided_by is not None:
         await _tell_admins(context, view)
-    if view.order.reserved:
-        await announce_stock_rise(context, fresh.model.id, by=user.id)
+    if change.released:
+        await announce_stock_rise(context, fresh.model.id, by=user.id, update_id=update.update_id)
 
 
 async def _tell_admins(context: BotContext, view: OrderView) -> None:

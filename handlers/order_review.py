@@ -35,7 +35,7 @@ from handlers.order_cards import (
 from handlers.order_screens import ordered_quantity, status_text
 from handlers.review_cards import admin_id
 from handlers.stock_news import announce_stock_rise
-from storage.models import OrderChange, OrderOutcome, OrderView
+from storage.models import OrderChange, OrderOutcome, OrderStatus, OrderView
 
 ID = r"\d{1,18}"
 PART_PATTERN = re.compile(rf"^{CONFIRM_PART}({ID}):(\d{{1,7}})$")
@@ -175,10 +175,14 @@ async def confirm_cancel(update: Update, context: BotContext) -> None:
     view = await _tapped_order(update, context, tapped_id(update))
     if view is None:
         return
-    if view.order.status not in ADMIN_CANCELLABLE:
+    # A cancelled order passes on to storage: this very tap may have cancelled it before a
+    # crash, and is then told so, to finish telling everyone.
+    if view.order.status not in (*ADMIN_CANCELLABLE, OrderStatus.CANCELLED):
         await tell_changed(update, context, view)
         return
-    change = await context.storage.orders.cancel(view.order.id, buyer_id=None, by=admin_id(update))
+    change = await context.storage.orders.cancel(
+        view.order.id, buyer_id=None, by=admin_id(update), update_id=update.update_id
+    )
     fresh = await context.storage.orders.view(view.order.id)
     if change.outcome is OrderOutcome.NOT_FOUND or fresh is None:
         await tell_unknown_order(update, context)
@@ -186,7 +190,7 @@ async def confirm_cancel(update: Update, context: BotContext) -> None:
     if change.outcome is not OrderOutcome.DONE:
         await tell_changed(update, context, fresh)
         return
-    t, released = context.t, view.order.reserved
+    t, released = context.t, change.released
     await answer_button(
         update,
         t.ngettext(
@@ -198,7 +202,9 @@ async def confirm_cancel(update: Update, context: BotContext) -> None:
     await refresh_copies(context, fresh)
     await tell_buyer(context, fresh, lambda buyer_t: buyer_cancelled(buyer_t, fresh))
     if released:
-        await announce_stock_rise(context, fresh.model.id, by=admin_id(update))
+        await announce_stock_rise(
+            context, fresh.model.id, by=admin_id(update), update_id=update.update_id
+        )
 
 
 def _page(update: Update, prefix: str) -> int:

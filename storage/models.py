@@ -537,7 +537,8 @@ class OrderChange(BaseModel):
     """The outcome of confirming, declining, cancelling or moving an order.
 
     When not DONE, `order` shows it as it is now (None when not found or not the buyer's);
-    `available` is the model's available stock when that was short.
+    `available` is the model's available stock when that was short; `released`, the drums a
+    cancellation returned to stock.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -545,6 +546,7 @@ class OrderChange(BaseModel):
     outcome: OrderOutcome
     order: Order | None = None
     available: int | None = None
+    released: int = 0
 
 
 class OrderFill(BaseModel):

@@ -253,13 +253,17 @@ class Orders:
             )
             return await _done(connection, order_id)
 
-    async def cancel(self, order_id: int, *, buyer_id: int | None, by: int) -> OrderChange:
+    async def cancel(
+        self, order_id: int, *, buyer_id: int | None, by: int, update_id: int | None = None
+    ) -> OrderChange:
         """Cancel an order not yet in a container and release its reserved drums.
 
         With buyer_id, only that buyer's order (else NOT_YOURS, telling nothing about it);
         without, an admin cancels. An order in a container, shipped, declined or cancelled is
-        left as it is (CHANGED). Afterwards call allocate() for the model: the released drums
-        may fill other backorders.
+        left as it is (CHANGED), except for the update that cancelled it (`update_id`),
+        delivered again after a crash: it gets DONE back, so that its caller finishes telling
+        everyone. Afterwards call allocate() for the model: the released drums may fill other
+        backorders.
         """
         async with self._db.transaction() as connection:
             order = await fetch_order(connection, "id = ?", order_id)
@@ -268,7 +272,7 @@ class Orders:
             if buyer_id is not None and order.buyer_id != buyer_id:
                 return OrderChange(outcome=OrderOutcome.NOT_YOURS)
             if order.status not in CANCELLABLE_ORDER_STATUSES:
-                return OrderChange(outcome=OrderOutcome.CHANGED, order=order)
+                return await _cancelled_before(connection, order, update_id)
             if order.reserved > 0:
                 await move_stock(
                     connection,
@@ -278,14 +282,16 @@ class Orders:
                     order_id=order_id,
                     reason="order cancelled",
                     by=by,
+                    update_id=update_id,
                 )
             now = now_text()
             await connection.execute(
                 "UPDATE orders SET status = ?, reserved = 0, closed_at = ?, closed_by = ?,"
-                " updated_at = ? WHERE id = ?",
-                (OrderStatus.CANCELLED, now, by, now, order_id),
+                " closed_update_id = ?, updated_at = ? WHERE id = ?",
+                (OrderStatus.CANCELLED, now, by, update_id, now, order_id),
             )
-            return await _done(connection, order_id)
+            done = await _done(connection, order_id)
+            return done.model_copy(update={"released": order.reserved})
 
     async def allocate(
         self, model_id: int, *, by: int | None = None, update_id: int | None = None
@@ -486,6 +492,24 @@ async def _decided_before(
         row = await cursor.fetchone()
     again = update_id is not None and row is not None and row[0] == update_id
     return OrderChange(outcome=OrderOutcome.DONE if again else OrderOutcome.CHANGED, order=order)
+
+
+async def _cancelled_before(
+    connection: aiosqlite.Connection, order: Order, update_id: int | None
+) -> OrderChange:
+    """DONE, with the drums it released, when this update cancelled the order; else CHANGED."""
+    if update_id is None or order.status is not OrderStatus.CANCELLED:
+        return OrderChange(outcome=OrderOutcome.CHANGED, order=order)
+    async with connection.execute(
+        "SELECT o.closed_update_id, (SELECT COALESCE(-SUM(s.reserved_delta), 0)"
+        "  FROM stock_movements s WHERE s.update_id = ? AND s.order_id = o.id)"
+        " FROM orders o WHERE o.id = ?",
+        (update_id, order.id),
+    ) as cursor:
+        row = await cursor.fetchone()
+    if row is None or row[0] != update_id:
+        return OrderChange(outcome=OrderOutcome.CHANGED, order=order)
+    return OrderChange(outcome=OrderOutcome.DONE, order=order, released=int(row[1]))
 
 
 async def _done(connection: aiosqlite.Connection, order_id: int) -> OrderChange:

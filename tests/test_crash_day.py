@@ -205,3 +205,58 @@ async def test_a_backorder_filled_by_a_decision_delivered_again_is_told_to_the_b
     assert told(day, TANAKA, "Good news: 4 more drums") == 1
     # The artisan was told before the kill; the update delivered again tells them again.
     assert told(day, JOKO, "Laporan R-000002 lolos cek kualitas") == 2
+
+
+async def test_an_admin_cancellation_delivered_again_releases_once_and_tells_the_buyer(
+    day: Day,
+) -> None:
+    await report(SRI, MEDIUM, 10, "R-000001").act(day)
+    await accept_all(1).act(day)
+    await order(LI, MEDIUM, 8, "O-000001").act(day)
+    await decide_order(1, "ordadm:ok:").act(day)
+    await order(TANAKA, MEDIUM, 5, "O-000002").act(day)
+    await decide_order(2, "ordadm:bo:").act(day)  # 2 drums now, 3 waiting
+    card = [m for m in day.ani.inbox if "O-000001" in m.plain and m.buttons][-1]
+    question = (await day.ani.press("ordadm:x:1", card))[-1]
+    # The order is cancelled and its 8 drums released; the bot dies telling the buyer.
+    await kill_while_in_flight(
+        day,
+        "sendMessage",
+        lambda: day.emulator.press_button(ADMIN_ANI, question.message_id, "ordadm:xy:1"),
+        chat_id=LI,
+    )
+    released = "SELECT COUNT(*) FROM stock_movements WHERE order_id = 1 AND kind = 'released'"
+    assert day.query(released) == [(1,)]
+    orders = "SELECT status, reserved FROM orders ORDER BY id"
+    assert day.query(orders) == [("cancelled", 0), ("confirmed", 5)]
+    assert told(day, LI, "The cooperative cancelled your order O-000001") == 1
+    assert told(day, TANAKA, "Good news: 3 more drums") == 1
+    answers = [answer.get("text") or "" for answer in day.ani.callback_answers]
+    assert "O-000001 dibatalkan; 8 kendang kembali ke stok." in answers
+
+
+async def test_a_buyer_cancellation_delivered_again_releases_once_and_fills_the_backorder(
+    day: Day,
+) -> None:
+    await report(SRI, MEDIUM, 10, "R-000001").act(day)
+    await accept_all(1).act(day)
+    await order(LI, MEDIUM, 8, "O-000001").act(day)
+    await decide_order(1, "ordadm:ok:").act(day)
+    await order(TANAKA, MEDIUM, 5, "O-000002").act(day)
+    await decide_order(2, "ordadm:bo:").act(day)
+    li = day.person(LI)
+    await li.send("/orders")
+    await li.press("ord:x:1", li.last)
+    # The buyer's order is cancelled; the bot dies telling the other buyer of their drums.
+    await kill_while_in_flight(
+        day,
+        "sendMessage",
+        lambda: day.emulator.press_button(LI, li.last.message_id, "ord:xy:1"),
+        chat_id=TANAKA,
+    )
+    released = "SELECT COUNT(*) FROM stock_movements WHERE order_id = 1 AND kind = 'released'"
+    assert day.query(released) == [(1,)]
+    orders = "SELECT status, reserved FROM orders ORDER BY id"
+    assert day.query(orders) == [("cancelled", 0), ("confirmed", 5)]
+    assert told(day, TANAKA, "Good news: 3 more drums") == 1
+    assert "O-000001 cancelled." in [answer.get("text") for answer in li.callback_answers]
