@@ -56,7 +56,9 @@ async def undo(update: Update, context: BotContext) -> None:
     match = UNDO_PATTERN.match(query.data or "")
     assert match is not None
     t, storage = context.t, context.storage
-    reversal = await storage.earnings.reverse_payment(int(match[1]), by=query.from_user.id)
+    reversal = await storage.earnings.reverse_payment(
+        int(match[1]), by=query.from_user.id, update_id=update.update_id
+    )
     artisan = None if reversal is None else await storage.members.get(reversal.payment.artisan_id)
     if reversal is None or artisan is None:
         await answer_button(update, t._("There is no such payment to undo."), alert=True)

@@ -214,7 +214,11 @@ async def apply(update: Update, context: BotContext) -> int:
     await answer_button(update)
     try:
         movement = await stock.correct(
-            int(fix["model"]), int(fix["delta"]), str(fix["reason"]), by=query.from_user.id
+            int(fix["model"]),
+            int(fix["delta"]),
+            str(fix["reason"]),
+            by=query.from_user.id,
+            update_id=update.update_id,
         )
     except InsufficientStockError as error:
         text = t._("Not changed: on hand now {on_hand}, reserved {reserved}.")
@@ -235,7 +239,9 @@ async def apply(update: Update, context: BotContext) -> int:
     )
     await show(update, context, text, column([(t._("↩️ Undo"), f"{UNDO}{movement.id}")]))
     if movement.on_hand_delta > 0:
-        await announce_stock_rise(context, movement.model_id, by=query.from_user.id)
+        await announce_stock_rise(
+            context, movement.model_id, by=query.from_user.id, update_id=update.update_id
+        )
     return _end(context)
 
 
@@ -249,7 +255,9 @@ async def undo(update: Update, context: BotContext) -> None:
     assert match is not None
     t, stock = context.t, context.storage.stock
     try:
-        outcome = await stock.undo_correction(int(match[1]), by=query.from_user.id)
+        outcome = await stock.undo_correction(
+            int(match[1]), by=query.from_user.id, update_id=update.update_id
+        )
     except InsufficientStockError as error:
         text = t._("Cannot undo: on hand now {on_hand}, reserved {reserved}. Nothing changed.")
         on_hand, reserved = t.number(error.on_hand), t.number(error.reserved)
@@ -263,7 +271,9 @@ async def undo(update: Update, context: BotContext) -> None:
     else:
         await answer_button(update, t._("This correction was already undone."), alert=True)
     if outcome.undo.on_hand_delta > 0:
-        await announce_stock_rise(context, outcome.correction.model_id, by=query.from_user.id)
+        await announce_stock_rise(
+            context, outcome.correction.model_id, by=query.from_user.id, update_id=update.update_id
+        )
     balance = await stock.balance(outcome.correction.model_id)
     assert balance is not None
     text = t._("↩️ Undone: the correction {change} of {model}.\nOn hand now: <b>{on_hand}</b>.")

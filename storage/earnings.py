@@ -127,13 +127,17 @@ class Earnings:
                 update_id=update_id,
             )
 
-    async def reverse_payment(self, payment_id: int, *, by: int) -> PaymentReversal | None:
+    async def reverse_payment(
+        self, payment_id: int, *, by: int, update_id: int | None = None
+    ) -> PaymentReversal | None:
         """Undo a recorded payment by appending a reversing payment that makes it owed again.
 
         History is never changed: the payment stays and a payment entry of the opposite
         amount, naming it in `reverses`, cancels it in one transaction with the balance, so
         "paid" goes back down and "earned" is untouched. A payment is reversed once; asked
-        again, nothing is written and the earlier reversal is returned with reversed False.
+        again, nothing is written and the earlier reversal is returned with reversed False,
+        except to the update that reversed it (`update_id`), delivered again after a crash:
+        it gets reversed True, so that its caller finishes telling the artisan.
         Returns None when the entry is not a payment (or is itself a reversal).
         """
         async with self._db.transaction() as connection:
@@ -144,9 +148,13 @@ class Earnings:
                 return None
             earlier = await _entry(connection, "reverses = ?", (payment_id,))
             if earlier is not None:
+                by_this_update = "reverses = ? AND update_id = ?", (payment_id, update_id)
+                again = (
+                    update_id is not None and await _entry(connection, *by_this_update) is not None
+                )
                 balance = await _balance(connection, payment.artisan_id)
                 return PaymentReversal(
-                    reversed=False, payment=payment, reversal=earlier, balance=balance
+                    reversed=again, payment=payment, reversal=earlier, balance=balance
                 )
             reversal = await post_earnings(
                 connection,
@@ -157,6 +165,7 @@ class Earnings:
                 paid_on=payment.paid_on,
                 by=by,
                 reverses=payment_id,
+                update_id=update_id,
             )
             balance = await _balance(connection, payment.artisan_id)
         return PaymentReversal(reversed=True, payment=payment, reversal=reversal, balance=balance)

@@ -138,13 +138,15 @@ class Stock:
         return None if row is None else _balance(row)
 
     async def correct(
-        self, model_id: int, delta: int, reason: str, *, by: int
+        self, model_id: int, delta: int, reason: str, *, by: int, update_id: int | None = None
     ) -> StockMovement | None:
         """Correct the count on hand by a signed number of drums, saying why.
 
         A correction is a new entry; history is never changed. Raises InsufficientStockError
         (and changes nothing) when it would leave fewer drums than zero or than are reserved.
-        Returns None when the model does not exist.
+        Returns None when the model does not exist. The correction remembers `update_id`, the
+        Telegram update that made it: that update delivered again after a crash gets the same
+        correction back and nothing is written.
         """
         reason = reason.strip()
         if not reason:
@@ -157,6 +159,10 @@ class Stock:
             ) as cursor:
                 if await cursor.fetchone() is None:
                     return None
+            if update_id is not None:
+                earlier = await _movement(connection, "update_id = ?", (update_id,))
+                if earlier is not None:
+                    return earlier
             return await move_stock(
                 connection,
                 model_id,
@@ -164,15 +170,19 @@ class Stock:
                 on_hand_delta=delta,
                 reason=reason,
                 by=by,
+                update_id=update_id,
             )
 
-    async def undo_correction(self, correction_id: int, *, by: int) -> CorrectionUndo | None:
+    async def undo_correction(
+        self, correction_id: int, *, by: int, update_id: int | None = None
+    ) -> CorrectionUndo | None:
         """Undo a correction by appending the opposite correction, noted with undo_reason.
 
         A correction is undone once; asked again, nothing is written and the earlier undo is
-        returned with undone False. Raises InsufficientStockError (and changes nothing) when
-        the drums it added have meanwhile left. Returns None when the movement is not a
-        correction, or is itself an undo.
+        returned with undone False, except to the update that undid it (`update_id`),
+        delivered again after a crash: it gets undone True. Raises InsufficientStockError
+        (and changes nothing) when the drums it added have meanwhile left. Returns None when
+        the movement is not a correction, or is itself an undo.
         """
         async with self._db.transaction() as connection:
             correction = await _movement(
@@ -191,7 +201,12 @@ class Stock:
                 ),
             )
             if earlier is not None:
-                return CorrectionUndo(undone=False, correction=correction, undo=earlier)
+                by_this_update = "id = ? AND update_id = ?", (earlier.id, update_id)
+                again = (
+                    update_id is not None
+                    and await _movement(connection, *by_this_update) is not None
+                )
+                return CorrectionUndo(undone=again, correction=correction, undo=earlier)
             undo = await move_stock(
                 connection,
                 correction.model_id,
@@ -199,6 +214,7 @@ class Stock:
                 on_hand_delta=-correction.on_hand_delta,
                 reason=undo_reason(correction_id),
                 by=by,
+                update_id=update_id,
             )
         return CorrectionUndo(undone=True, correction=correction, undo=undo)
 

@@ -44,6 +44,7 @@ from tests.crash_day import (
     decide_order,
     open_report_card,
     order,
+    pay,
     plan_kills,
     play_day,
     problems,
@@ -51,6 +52,7 @@ from tests.crash_day import (
     report,
 )
 from tests.test_durability import BotProcess
+from tests.test_stock_admin import SMALL_PLAIN_ID, correct
 
 SEEDS = range(1, 7)
 KILLS_PER_DAY = 3
@@ -260,3 +262,46 @@ async def test_a_buyer_cancellation_delivered_again_releases_once_and_fills_the_
     assert day.query(orders) == [("cancelled", 0), ("confirmed", 5)]
     assert told(day, TANAKA, "Good news: 3 more drums") == 1
     assert "O-000001 cancelled." in [answer.get("text") for answer in li.callback_answers]
+
+
+async def test_a_payment_undone_by_an_update_delivered_again_is_told_to_the_artisan(
+    day: Day,
+) -> None:
+    await report(SRI, MEDIUM, 10, "R-000001").act(day)
+    await accept_all(1).act(day)
+    await pay("Sri Wahyuni", "1.000.000").act(day)
+    recorded = [m for m in day.ani.inbox if m.button_data("↩️ Batalkan")][-1]
+    undo = recorded.button_data("↩️ Batalkan") or ""
+    # The payment is undone; the bot dies telling the artisan.
+    await kill_while_in_flight(
+        day,
+        "sendMessage",
+        lambda: day.emulator.press_button(ADMIN_ANI, recorded.message_id, undo),
+        chat_id=SRI,
+    )
+    reversals = "SELECT COUNT(*) FROM earnings_entries WHERE reverses IS NOT NULL"
+    assert day.query(reversals) == [(1,)]
+    assert day.query("SELECT earned, paid FROM artisan_balances") == [(2_250_000, 0)]
+    assert told(day, SRI, "Koreksi") == 1
+
+
+async def test_a_stock_correction_delivered_again_is_made_once_and_fills_the_backorder(
+    day: Day,
+) -> None:
+    await report(JOKO, SMALL, 6, "R-000001").act(day)
+    await accept_all(1).act(day)
+    await order(TANAKA, SMALL, 10, "O-000001").act(day)
+    await decide_order(1, "ordadm:bo:").act(day)  # 6 drums now, 4 waiting
+    await correct(day.ani, SMALL_PLAIN_ID, "+3")
+    summary = day.ani.last
+    # The correction is saved; the bot dies telling the buyer of the drums it gave them.
+    await kill_while_in_flight(
+        day,
+        "sendMessage",
+        lambda: day.emulator.press_button(ADMIN_ANI, summary.message_id, "stk:ok"),
+        chat_id=TANAKA,
+    )
+    corrections = "SELECT on_hand_delta FROM stock_movements WHERE kind = 'correction'"
+    assert day.query(corrections) == [(3,)]
+    assert day.query("SELECT status, reserved FROM orders") == [("backordered", 9)]
+    assert told(day, TANAKA, "Good news: 3 more drums") == 1
