@@ -39,6 +39,7 @@ from handlers.common import (
     answer_button,
     answer_or_reply,
     column,
+    modal_fallbacks,
     persistent_conversation,
     refuse_unless_admin,
     reply,
@@ -368,13 +369,12 @@ def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
                 MessageHandler(content, not_a_moment),
             ],
         },
-        fallbacks=[
-            CommandHandler("cancel", cancel),
-            CallbackQueryHandler(cancel, pattern=f"^{CANCEL}$"),
-            *broadcast_list.action_handlers(),
-            MessageHandler(filters.COMMAND, busy),
-            CallbackQueryHandler(busy),
-            MessageHandler(filters.ALL, busy),
-        ],
+        fallbacks=modal_fallbacks(
+            cancel,
+            busy,
+            cancel_data=CANCEL,
+            also=broadcast_list.action_handlers(),
+            anything_else=True,
+        ),
     )
     return [conversation]

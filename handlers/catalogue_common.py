@@ -9,11 +9,7 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
     BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
     ConversationHandler,
-    MessageHandler,
-    filters,
 )
 
 from bot.context import BotContext
@@ -24,6 +20,7 @@ from handlers.common import (
     answer_button,
     answer_or_reply,
     column,
+    modal_fallbacks,
     persistent_conversation,
     refuse_unless_admin,
     reply,
@@ -207,9 +204,5 @@ def conversation(
         name=name,
         entry_points=entry,
         states=states,
-        fallbacks=[
-            CommandHandler("cancel", cancel),
-            MessageHandler(filters.COMMAND, busy),
-            CallbackQueryHandler(busy),
-        ],
+        fallbacks=modal_fallbacks(cancel, busy),
     )

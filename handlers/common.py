@@ -7,7 +7,7 @@ import logging
 import re
 import unicodedata
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from telegram import (
@@ -19,7 +19,14 @@ from telegram import (
     Update,
 )
 from telegram.error import BadRequest
-from telegram.ext import BaseHandler, ConversationHandler
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
 from telegram.warnings import PTBUserWarning
 
 from bot.context import BotContext
@@ -150,6 +157,32 @@ def persistent_conversation(
             persistent=True,
             allow_reentry=True,
         )
+
+
+Callback = Callable[[Update, BotContext], Coroutine[Any, Any, object]]
+
+
+def modal_fallbacks(
+    cancel: Callback,
+    busy: Callback,
+    *,
+    cancel_data: str | None = None,
+    also: Sequence[BaseHandler[Update, BotContext, Any]] = (),
+    anything_else: bool = False,
+) -> list[BaseHandler[Update, BotContext, Any]]:
+    """The fallbacks of a flow that holds the person until it is done or cancelled.
+
+    /cancel (and the flow's cancel button, `cancel_data`) leave it; the flow's own `also`
+    handlers come next; any other command or button, and with `anything_else` any other
+    message, gets `busy`, so that nothing reaches another flow meanwhile.
+    """
+    fallbacks: list[BaseHandler[Update, BotContext, Any]] = [CommandHandler("cancel", cancel)]
+    if cancel_data is not None:
+        fallbacks.append(CallbackQueryHandler(cancel, pattern=f"^{cancel_data}$"))
+    fallbacks += [*also, MessageHandler(filters.COMMAND, busy), CallbackQueryHandler(busy)]
+    if anything_else:
+        fallbacks.append(MessageHandler(filters.ALL, busy))
+    return fallbacks
 
 
 def clean_text(raw: str | None, max_length: int = MAX_NAME_LENGTH) -> str | None:

@@ -10,7 +10,6 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
-    CommandHandler,
     ConversationHandler,
     MessageHandler,
     filters,
@@ -27,6 +26,7 @@ from handlers.common import (
     column,
     esc,
     keyboard,
+    modal_fallbacks,
     parse_quantity,
     persistent_conversation,
     refuse_unless_admin,
@@ -342,12 +342,6 @@ def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
             TARGET: [MessageHandler(text, target_typed)],
             CONFIRM: [CallbackQueryHandler(create, pattern=f"^{CREATE}$")],
         },
-        fallbacks=[
-            CommandHandler("cancel", cancel),
-            CallbackQueryHandler(cancel, pattern=f"^{STOP}$"),
-            MessageHandler(filters.COMMAND, busy),
-            CallbackQueryHandler(busy),
-            MessageHandler(filters.ALL, busy),
-        ],
+        fallbacks=modal_fallbacks(cancel, busy, cancel_data=STOP, anything_else=True),
     )
     return [conversation, *container_filling.handlers(), *container_shipping.handlers()]

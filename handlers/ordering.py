@@ -24,6 +24,7 @@ from handlers.common import (
     answer_or_reply,
     clean_text,
     column,
+    modal_fallbacks,
     parse_quantity,
     persistent_conversation,
     reply,
@@ -320,13 +321,12 @@ def conversation() -> ConversationHandler[BotContext]:
         name="ordering",
         entry_points=[CallbackQueryHandler(begin, pattern=rf"^{NEW_PREFIX}\d{{1,9}}$")],
         states=states,
-        fallbacks=[
-            CommandHandler("cancel", cancel),
-            CallbackQueryHandler(cancel, pattern=f"^{STOP}$"),
-            CallbackQueryHandler(already_sent, pattern=SEND_PATTERN),
-            MessageHandler(filters.COMMAND, busy_with_order),
-            CallbackQueryHandler(busy_with_order),
-        ],
+        fallbacks=modal_fallbacks(
+            cancel,
+            busy_with_order,
+            cancel_data=STOP,
+            also=[CallbackQueryHandler(already_sent, pattern=SEND_PATTERN)],
+        ),
     )
 
 

@@ -11,7 +11,6 @@ from telegram import Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
-    CommandHandler,
     ConversationHandler,
     MessageHandler,
     filters,
@@ -27,6 +26,7 @@ from handlers.common import (
     column,
     esc,
     keyboard,
+    modal_fallbacks,
     parse_rupiah,
     persistent_conversation,
     refuse_unless_admin,
@@ -335,13 +335,8 @@ def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
             ],
             CONFIRM: [CallbackQueryHandler(record, pattern=f"^{RECORD}$")],
         },
-        fallbacks=[
-            CommandHandler("cancel", cancel),
-            CallbackQueryHandler(cancel, pattern=f"^{CANCEL}$"),
-            *listing,
-            MessageHandler(filters.COMMAND, busy),
-            CallbackQueryHandler(busy),
-            MessageHandler(filters.ALL, busy),
-        ],
+        fallbacks=modal_fallbacks(
+            cancel, busy, cancel_data=CANCEL, also=listing, anything_else=True
+        ),
     )
     return [conversation, *listing, CallbackQueryHandler(stray, pattern=r"^pay:")]

@@ -25,6 +25,7 @@ from handlers.common import (
     column,
     esc,
     keyboard,
+    modal_fallbacks,
     parse_rupiah,
     persistent_conversation,
     refuse_unless_admin,
@@ -265,12 +266,7 @@ def conversation() -> ConversationHandler[BotContext]:
                 MessageHandler(~filters.COMMAND, busy),
             ]
         },
-        fallbacks=[
-            CommandHandler("cancel", cancel),
-            CallbackQueryHandler(cancel, pattern=f"^{CANCEL}$"),
-            MessageHandler(filters.COMMAND, busy),
-            CallbackQueryHandler(busy),
-        ],
+        fallbacks=modal_fallbacks(cancel, busy, cancel_data=CANCEL),
     )
 
 

@@ -8,11 +8,7 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.ext import (
     BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
     ConversationHandler,
-    MessageHandler,
-    filters,
 )
 
 from bot.context import BotContext
@@ -22,6 +18,7 @@ from handlers.common import (
     answer_button,
     column,
     esc,
+    modal_fallbacks,
     persistent_conversation,
     reply,
     show,
@@ -92,11 +89,7 @@ def conversation(
         name=name,
         entry_points=entry,
         states=states,
-        fallbacks=[
-            CommandHandler("cancel", cancel),
-            MessageHandler(filters.COMMAND, busy_with_registration),
-            CallbackQueryHandler(busy_with_registration),
-        ],
+        fallbacks=modal_fallbacks(cancel, busy_with_registration),
     )
 
 

@@ -19,7 +19,14 @@ from telegram.ext import (
 
 from bot.context import BotContext
 from handlers import drafts, my_reports, report_screens
-from handlers.common import answer_button, parse_quantity, persistent_conversation, reply, show
+from handlers.common import (
+    answer_button,
+    modal_fallbacks,
+    parse_quantity,
+    persistent_conversation,
+    reply,
+    show,
+)
 from handlers.menu import PRIVATE, REPORT, menu_for
 from handlers.report_screens import (
     MODEL_PREFIX,
@@ -334,13 +341,12 @@ def conversation() -> ConversationHandler[BotContext]:
             CallbackQueryHandler(begin, pattern=f"^{REPORT}$"),
         ],
         states=states,
-        fallbacks=[
-            CommandHandler("cancel", cancel),
-            CallbackQueryHandler(cancel, pattern=f"^{STOP}$"),
-            CallbackQueryHandler(already_sent, pattern=SEND_PATTERN),
-            MessageHandler(filters.COMMAND, busy_with_report),
-            CallbackQueryHandler(busy_with_report),
-        ],
+        fallbacks=modal_fallbacks(
+            cancel,
+            busy_with_report,
+            cancel_data=STOP,
+            also=[CallbackQueryHandler(already_sent, pattern=SEND_PATTERN)],
+        ),
     )
 
 

@@ -8,7 +8,6 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
     CallbackQueryHandler,
-    CommandHandler,
     ConversationHandler,
     MessageHandler,
     filters,
@@ -22,6 +21,7 @@ from handlers.common import (
     clean_text,
     column,
     keyboard,
+    modal_fallbacks,
     parse_quantity,
     persistent_conversation,
     refuse_unless_admin,
@@ -285,11 +285,6 @@ def decision_conversation() -> ConversationHandler[BotContext]:
                 MessageHandler(~filters.COMMAND, take_typed_reason),
             ],
         },
-        fallbacks=[
-            CommandHandler("cancel", cancel),
-            CallbackQueryHandler(cancel, pattern=f"^{STOP}$"),
-            MessageHandler(filters.COMMAND, busy),
-            # Other flows' buttons wait too, or typed answers would reach the wrong flow.
-            CallbackQueryHandler(busy),
-        ],
+        # Other flows' buttons wait too, or typed answers would reach the wrong flow.
+        fallbacks=modal_fallbacks(cancel, busy, cancel_data=STOP),
     )

@@ -26,6 +26,7 @@ from handlers.common import (
     column,
     esc,
     keyboard,
+    modal_fallbacks,
     parse_change,
     persistent_conversation,
     refuse_unless_admin,
@@ -330,13 +331,8 @@ def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
             ],
             CONFIRM: [CallbackQueryHandler(apply, pattern=f"^{APPLY}$")],
         },
-        fallbacks=[
-            CommandHandler("cancel", cancel),
-            CallbackQueryHandler(cancel, pattern=f"^{CANCEL}$"),
-            undoing,
-            MessageHandler(filters.COMMAND, busy),
-            CallbackQueryHandler(busy),
-            MessageHandler(filters.ALL, busy),
-        ],
+        fallbacks=modal_fallbacks(
+            cancel, busy, cancel_data=CANCEL, also=[undoing], anything_else=True
+        ),
     )
     return [conversation, undoing, CallbackQueryHandler(stray, pattern=r"^stk:")]

@@ -24,6 +24,7 @@ from handlers.common import (
     answer_or_reply,
     column,
     keyboard,
+    modal_fallbacks,
     parse_quantity,
     persistent_conversation,
     reply,
@@ -313,12 +314,7 @@ def conversation() -> ConversationHandler[BotContext]:
                 MessageHandler(~filters.COMMAND, reask),
             ],
         },
-        fallbacks=[
-            CommandHandler("cancel", cancel),
-            CallbackQueryHandler(cancel, pattern=f"^{CANCEL}$"),
-            MessageHandler(filters.COMMAND, busy),
-            CallbackQueryHandler(busy),
-        ],
+        fallbacks=modal_fallbacks(cancel, busy, cancel_data=CANCEL),
     )
 
 
