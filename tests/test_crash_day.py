@@ -209,15 +209,20 @@ async def test_a_backorder_filled_by_a_decision_delivered_again_is_told_to_the_b
     assert told(day, JOKO, "Laporan R-000002 lolos cek kualitas") == 2
 
 
-async def test_an_admin_cancellation_delivered_again_releases_once_and_tells_the_buyer(
-    day: Day,
-) -> None:
+async def li_confirmed_and_tanaka_waiting(day: Day) -> None:
+    """10 drums accepted; Li's order of 8 confirmed; Tanaka's of 5 has 2 now and waits for 3."""
     await report(SRI, MEDIUM, 10, "R-000001").act(day)
     await accept_all(1).act(day)
     await order(LI, MEDIUM, 8, "O-000001").act(day)
     await decide_order(1, "ordadm:ok:").act(day)
     await order(TANAKA, MEDIUM, 5, "O-000002").act(day)
-    await decide_order(2, "ordadm:bo:").act(day)  # 2 drums now, 3 waiting
+    await decide_order(2, "ordadm:bo:").act(day)
+
+
+async def test_an_admin_cancellation_delivered_again_releases_once_and_tells_the_buyer(
+    day: Day,
+) -> None:
+    await li_confirmed_and_tanaka_waiting(day)
     card = [m for m in day.ani.inbox if "O-000001" in m.plain and m.buttons][-1]
     question = (await day.ani.press("ordadm:x:1", card))[-1]
     # The order is cancelled and its 8 drums released; the bot dies telling the buyer.
@@ -240,12 +245,7 @@ async def test_an_admin_cancellation_delivered_again_releases_once_and_tells_the
 async def test_a_buyer_cancellation_delivered_again_releases_once_and_fills_the_backorder(
     day: Day,
 ) -> None:
-    await report(SRI, MEDIUM, 10, "R-000001").act(day)
-    await accept_all(1).act(day)
-    await order(LI, MEDIUM, 8, "O-000001").act(day)
-    await decide_order(1, "ordadm:ok:").act(day)
-    await order(TANAKA, MEDIUM, 5, "O-000002").act(day)
-    await decide_order(2, "ordadm:bo:").act(day)
+    await li_confirmed_and_tanaka_waiting(day)
     li = day.person(LI)
     await li.send("/orders")
     await li.press("ord:x:1", li.last)
