@@ -21,6 +21,23 @@ from tests.conftest import ADMIN_ANI, TOKEN
 STARTUP_SECONDS = 30.0
 
 
+def bot_environment(emulator: BotApiEmulator, db_path: Path, **settings: str) -> dict[str, str]:
+    """The environment of `python -m bot run` serving the emulator on a database file.
+
+    The machine's KENDANG_ settings are left out, so that the bot runs with its defaults and
+    the given `settings` only.
+    """
+    env = {key: value for key, value in os.environ.items() if not key.startswith("KENDANG_")}
+    env.update(
+        KENDANG_BOT_TOKEN=TOKEN,
+        KENDANG_API_BASE_URL=emulator.base_url,
+        KENDANG_DB_PATH=str(db_path),
+        KENDANG_POLL_TIMEOUT="1",
+    )
+    env.update(settings)
+    return env
+
+
 class BotProcess:
     """Start, kill and restart `python -m bot run` against the emulator."""
 
@@ -42,17 +59,8 @@ class BotProcess:
 
     def environment(self) -> dict[str, str]:
         """The machine's environment without its KENDANG_ settings, plus the test's."""
-        env = {key: value for key, value in os.environ.items() if not key.startswith("KENDANG_")}
-        env.update(
-            KENDANG_BOT_TOKEN=TOKEN,
-            KENDANG_API_BASE_URL=self.emulator.base_url,
-            KENDANG_DB_PATH=str(self.db_path),
-            KENDANG_ADMIN_IDS=str(ADMIN_ANI),
-            KENDANG_POLL_TIMEOUT="1",
-            KENDANG_LOG_LEVEL="DEBUG",
-        )
-        env.update(self.settings)
-        return env
+        settings = {"KENDANG_ADMIN_IDS": str(ADMIN_ANI), "KENDANG_LOG_LEVEL": "DEBUG"}
+        return bot_environment(self.emulator, self.db_path, **(settings | self.settings))
 
     async def start(self) -> None:
         """Start the bot process, logging to a file."""

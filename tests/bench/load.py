@@ -49,6 +49,7 @@ from storage.models import MemberStatus, Role
 from tests.bench import production
 from tests.bench.broadcast import percentile
 from tests.conftest import ADMIN_ANI, ADMIN_BUDI, TOKEN
+from tests.test_durability import bot_environment
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TARGET_RATIO = 0.5
@@ -401,16 +402,12 @@ def kendang(path: Path, folder: Path) -> Runner:
     """The whole bot, `python -m bot run`, on the database at `path`."""
 
     def command(emulator: BotApiEmulator) -> tuple[list[str], dict[str, str], Path]:
-        # The machine's KENDANG_ settings (and any .env, by running in a folder of its own)
-        # are left out: the bot serves the emulator with its default settings otherwise.
-        environment = {k: v for k, v in os.environ.items() if not k.startswith("KENDANG_")}
-        environment.update(
-            KENDANG_BOT_TOKEN=TOKEN,
-            KENDANG_API_BASE_URL=emulator.base_url,
+        # Run in a folder of its own, so that no .env of the machine's is read either.
+        environment = bot_environment(
+            emulator,
+            path,
             KENDANG_API_FILE_URL=emulator.base_file_url,
-            KENDANG_DB_PATH=str(path),
             KENDANG_ADMIN_IDS=f"{ADMIN_ANI},{ADMIN_BUDI}",
-            KENDANG_POLL_TIMEOUT="1",
         )
         return [sys.executable, "-m", "bot", "run"], environment, folder
 
