@@ -17,9 +17,9 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.context import BotApplication
 from bot.i18n import resolve_locale
+from bot.pacing import retry_seconds, sleep_unless_stopped
 from bot.replies import SENDING_ANNOUNCEMENTS
 from bot.telegram_http import no_answer
-from bot.updates import retry_seconds, sleep_unless_stopped
 from handlers.broadcast_screens import progress_screen
 from handlers.common import translator_for
 from storage import Storage

@@ -14,8 +14,8 @@ from typing import Any
 from telegram.error import NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot.pacing import retry_seconds
 from bot.telegram_http import no_answer
-from bot.updates import retry_seconds
 
 logger = logging.getLogger(__name__)
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from datetime import timedelta
 
 from telegram import Update
 from telegram.error import InvalidToken, RetryAfter, TelegramError, TimedOut
 
 from bot.context import BotApplication
+from bot.pacing import retry_seconds, sleep_unless_stopped
 from bot.persistence import SQLitePersistence
 from bot.storage_faults import alert_admins, storage_fault
 from storage.state import StateStore
@@ -120,17 +120,3 @@ async def poll(
             await application.bot.get_updates(offset=offset, timeout=0, limit=1)
         except Exception as error:  # the next start skips it anyway, by its stored id
             logger.info("could not confirm the last update at stop: %s", error)
-
-
-def retry_seconds(error: RetryAfter) -> float:
-    """Return how many seconds Telegram asks to wait after a 429."""
-    value = error.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
-async def sleep_unless_stopped(stop: asyncio.Event, seconds: float) -> None:
-    """Sleep for `seconds`, or less if `stop` is set meanwhile."""
-    try:
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        return
