@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import pytest
+import tornado.httpserver
+import tornado.netutil
+import tornado.web
 
 from bot.emulator import BotApiEmulator, Person
 from bot.emulator.markup import ParseError, parse_html
-from bot.emulator.world import png_image
+from bot.emulator.world import Chat, png_image
 
 TOKEN = "42:emulator-test"
 
@@ -366,3 +372,206 @@ async def test_message_media_is_replaced_with_a_reusable_photo_and_checked(
         assert any(problem in violation for violation in emulator.violations), problem
     assert emulator.private_chat(7).messages[card["message_id"]].plain == "Medium & more"
     emulator.violations.clear()
+
+
+@asynccontextmanager
+async def emulator_with(**settings: Any) -> AsyncIterator[tuple[BotApiEmulator, httpx.AsyncClient]]:
+    """An emulator built with `settings`, and a client for its Bot API."""
+    running = BotApiEmulator(**settings)
+    await running.start()
+    try:
+        async with httpx.AsyncClient(
+            base_url=f"{running.base_url}{TOKEN}/", trust_env=False, timeout=10
+        ) as client:
+            yield running, client
+    finally:
+        await running.stop()
+
+
+async def test_the_round_trip_delays_each_request_independently(
+    emulator: BotApiEmulator, api: httpx.AsyncClient
+) -> None:
+    emulator.round_trip = 0.2
+    Person(emulator, 7, "Sri")
+    started = time.monotonic()
+    assert (await call(api, "sendMessage", chat_id=7, text="hi"))["ok"]
+    answered = time.monotonic()
+    took_effect = emulator.requests[-1].at
+    # Half the round trip before the message is sent, half before the answer comes back.
+    assert took_effect - started >= 0.099
+    assert answered - took_effect >= 0.099
+
+    started = time.monotonic()
+    assert (await call(api, "getUpdates", timeout=0))["result"] == []
+    assert time.monotonic() - started >= 0.199
+    stored = emulator.store_file(png_image(), "photos")
+    started = time.monotonic()
+    async with httpx.AsyncClient(trust_env=False) as client:
+        download = await client.get(f"{emulator.base_file_url}{TOKEN}/{stored.path}")
+    assert download.content == stored.data
+    assert time.monotonic() - started >= 0.199
+
+    emulator.round_trip = 0.3
+    started = time.monotonic()
+    answers = await asyncio.gather(*(call(api, "getMe") for _ in range(6)))
+    elapsed = time.monotonic() - started
+    assert all(answer["ok"] for answer in answers)
+    assert 0.299 <= elapsed < 0.9  # one after the other they would take 1.8 s
+
+
+async def test_a_private_chat_gets_a_burst_then_429_until_a_token_is_free(
+    emulator: BotApiEmulator, api: httpx.AsyncClient
+) -> None:
+    emulator.chat_limit, emulator.chat_burst = 2.0, 3
+    Person(emulator, 7, "Sri")
+    Person(emulator, 8, "Budi")
+    answers = [await call(api, "sendMessage", chat_id=7, text=str(i)) for i in range(4)]
+    assert [answer["ok"] for answer in answers] == [True, True, True, False]
+    assert answers[-1]["description"] == "Too Many Requests: retry after 1"
+    assert answers[-1]["parameters"] == {"retry_after": 1}
+    first = answers[0]["result"]["message_id"]
+    edit = await call(api, "editMessageText", chat_id=7, message_id=first, text="edited")
+    assert edit["error_code"] == 429
+    assert [message.plain for message in emulator.messages(7)] == ["0", "1", "2"]
+
+    assert (await call(api, "sendMessage", chat_id=8, text="other chat"))["ok"]
+    await asyncio.sleep(0.6)  # a token comes every 0.5 s
+    assert (await call(api, "sendMessage", chat_id=7, text="later"))["ok"]
+    assert emulator.too_many_requests == 2
+    assert emulator.too_many_requests_by_chat == {7: 2}
+    assert emulator.violations == []
+
+
+async def test_retry_after_is_the_whole_seconds_until_a_token_is_free(
+    emulator: BotApiEmulator, api: httpx.AsyncClient
+) -> None:
+    emulator.chat_limit, emulator.chat_burst = 0.25, 1
+    Person(emulator, 7, "Sri")
+    assert (await call(api, "sendMessage", chat_id=7, text="a"))["ok"]
+    refused = await call(api, "sendMessage", chat_id=7, text="b")
+    assert refused["parameters"] == {"retry_after": 4}
+
+
+async def test_a_media_group_counts_one_message_per_item(
+    emulator: BotApiEmulator, api: httpx.AsyncClient
+) -> None:
+    emulator.chat_limit, emulator.chat_burst = 1.0, 2
+    Person(emulator, 7, "Sri")
+    photos = [emulator.store_file(png_image(), "photos").file_id for _ in range(3)]
+    media = [{"type": "photo", "media": photo} for photo in photos]
+    # Taken while a token is free; its three items leave the chat one message in debt.
+    assert (await call(api, "sendMediaGroup", chat_id=7, media=media))["ok"]
+    refused = await call(api, "sendMessage", chat_id=7, text="next")
+    assert refused["parameters"] == {"retry_after": 2}
+
+
+async def test_a_group_gets_twenty_messages_a_minute(
+    emulator: BotApiEmulator, api: httpx.AsyncClient
+) -> None:
+    emulator.chat_limit = 1.0
+    emulator.chats[-100] = Chat(-100, "group", "Pengrajin Kendang")
+    answers = [await call(api, "sendMessage", chat_id=-100, text=str(i)) for i in range(21)]
+    assert [answer["ok"] for answer in answers] == [True] * 20 + [False]
+    assert 55 <= answers[-1]["parameters"]["retry_after"] <= 60
+    assert len(emulator.messages(-100)) == 20
+    assert emulator.too_many_requests_by_chat == {-100: 1}
+
+
+async def test_the_round_trip_the_chat_limit_and_the_overall_limit_compose() -> None:
+    async with emulator_with(round_trip=0.3, chat_limit=1.0, chat_burst=2, rate_limit=3) as (
+        limited,
+        client,
+    ):
+        for user_id in (7, 8, 9):
+            Person(limited, user_id, f"User {user_id}")
+        started = time.monotonic()
+        answers = await asyncio.gather(
+            *(call(client, "sendMessage", chat_id=chat, text="x") for chat in (7, 7, 7, 8, 9))
+        )
+        elapsed = time.monotonic() - started
+    # Chat 7 takes two at most, and three go in all: whatever the order, two are refused.
+    assert sorted(answer["ok"] for answer in answers) == [False, False, True, True, True]
+    assert {answer.get("error_code") for answer in answers} == {None, 429}
+    assert limited.too_many_requests == 2
+    assert sum(limited.too_many_requests_by_chat.values()) == 2
+    assert len(limited.messages(7)) <= 2
+    assert 0.299 <= elapsed < 0.9
+    assert limited.violations == []
+
+
+@dataclass
+class WebhookRecorder:
+    """The bot's end of a webhook: notes what arrives when, and holds each post a moment."""
+
+    wait_for_company: bool
+    in_flight: set[int] = field(default_factory=set)
+    most_at_once: int = 0
+    arrived: list[tuple[int, int, float]] = field(default_factory=list)
+    answered: dict[int, float] = field(default_factory=dict)
+    overlapping: list[int] = field(default_factory=list)
+    together: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def receive(self, update: dict[str, Any]) -> None:
+        """Take one update, as the bot would, and answer after a moment."""
+        chat = int(update["message"]["chat"]["id"])
+        if chat in self.in_flight:
+            self.overlapping.append(chat)
+        self.in_flight.add(chat)
+        self.most_at_once = max(self.most_at_once, len(self.in_flight))
+        self.arrived.append((chat, int(update["update_id"]), time.monotonic()))
+        if len(self.in_flight) > 1:
+            self.together.set()
+        if self.wait_for_company:
+            # Held until another chat's update comes, which only concurrent posting allows.
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self.together.wait(), 3)
+        await asyncio.sleep(0.05)
+        self.in_flight.discard(chat)
+        self.answered[int(update["update_id"])] = time.monotonic()
+
+    def updates_of(self, chat: int) -> list[int]:
+        """The update ids of one chat, in the order they arrived."""
+        return [update_id for arrived_chat, update_id, _ in self.arrived if arrived_chat == chat]
+
+
+class _WebhookHandler(tornado.web.RequestHandler):
+    def initialize(self, recorder: WebhookRecorder) -> None:
+        """Keep the recorder."""
+        self.recorder = recorder
+
+    async def post(self) -> None:
+        """Take an update."""
+        await self.recorder.receive(json.loads(self.request.body))
+        self.finish("")
+
+
+@pytest.mark.parametrize("connections", [40, 1])
+async def test_webhook_posts_chats_concurrently_and_each_chat_in_order(
+    emulator: BotApiEmulator, api: httpx.AsyncClient, connections: int
+) -> None:
+    recorder = WebhookRecorder(wait_for_company=connections > 1)
+    app = tornado.web.Application([(r"/hook", _WebhookHandler, {"recorder": recorder})])
+    sockets = tornado.netutil.bind_sockets(0, "127.0.0.1")
+    server = tornado.httpserver.HTTPServer(app)
+    server.add_sockets(sockets)
+    url = f"http://127.0.0.1:{sockets[0].getsockname()[1]}/hook"
+    try:
+        emulator.round_trip = 0.1
+        sent = {
+            chat: [emulator.send_text(chat, f"{chat}-{n}") for n in range(2)] for chat in (7, 8)
+        }
+        started = time.monotonic()
+        assert (await call(api, "setWebhook", url=url, max_connections=connections))["ok"]
+        everything = [update_id for ids in sent.values() for update_id in ids]
+        await emulator.wait_until(lambda: all(map(emulator.is_confirmed, everything)), 10)
+    finally:
+        server.stop()
+        await server.close_all_connections()
+    assert recorder.arrived[0][2] - started >= 0.099  # setWebhook's half trip, then the post's
+    assert recorder.overlapping == []
+    assert recorder.most_at_once == min(connections, 2)
+    for chat, (first, second) in sent.items():
+        assert recorder.updates_of(chat) == [first, second]
+        second_arrived = next(at for _, update_id, at in recorder.arrived if update_id == second)
+        # The answer travels back, then the next post travels out: a whole round trip.
+        assert second_arrived - recorder.answered[first] >= 0.099

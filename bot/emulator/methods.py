@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from bot.emulator.limits import DEFAULT_WEBHOOK_CONNECTIONS
 from bot.emulator.markup import Parsed, ParseError, parse_html, utf16_length
 from bot.emulator.spec import UploadedFile
 from bot.emulator.world import ChatMessage, StoredFile, image_size
@@ -62,7 +63,8 @@ def set_webhook(emu: BotApiEmulator, params: Params) -> Any:
     if params.get("drop_pending_updates"):
         emu.drop_pending()
     emu.set_webhook(
-        {"url": url, "secret_token": secret, "allowed_updates": params.get("allowed_updates")}
+        {"url": url, "secret_token": secret, "allowed_updates": params.get("allowed_updates")},
+        max_connections=int(params.get("max_connections", DEFAULT_WEBHOOK_CONNECTIONS)),
     )
     return True
 
@@ -77,11 +79,14 @@ def delete_webhook(emu: BotApiEmulator, params: Params) -> Any:
 
 def get_webhook_info(emu: BotApiEmulator, params: Params) -> Any:
     """getWebhookInfo."""
-    return {
+    info: dict[str, Any] = {
         "url": emu.webhook["url"] if emu.webhook else "",
         "has_custom_certificate": False,
         "pending_update_count": emu.pending_updates(),
     }
+    if emu.webhook:
+        info["max_connections"] = emu.webhook_connections
+    return info
 
 
 def set_my_commands(emu: BotApiEmulator, params: Params) -> Any:

@@ -4,6 +4,20 @@ It checks every request against the Bot API spec and Telegram's limits (a breach
 `violations` and answered with Telegram's error), keeps chats, messages and files, queues the
 updates people send with getUpdates' offset semantics (or posts them to a webhook), and can
 inject 429, 403, 400, 5xx, delays and dropped connections.
+
+It can also reproduce production's network and sending limits, all off by default:
+
+- `round_trip` seconds between the bot and Telegram (100-300 ms from Indonesia): half of it
+  passes before a request takes effect and half before its answer is written, for every
+  method, long polls and file downloads alike; webhook posts see it too. Requests wait
+  independently of each other, as they do on the network.
+- `chat_limit` messages a second to one private chat after a burst of `chat_burst`, and 20 a
+  minute to one group (negative ids): a message sent or edited past them is answered 429
+  `retry_after` and has no effect, as Telegram does. A 429 is not a violation.
+- `rate_limit` messages a second in all (sends only, whatever the chat).
+
+Updates are posted to a webhook up to setWebhook's `max_connections` at once, each chat's
+one after the other.
 """
 
 from __future__ import annotations
@@ -14,7 +28,6 @@ import logging
 import random
 import re
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -25,6 +38,13 @@ import tornado.netutil
 import tornado.web
 
 from bot.emulator import methods
+from bot.emulator.limits import (
+    DEFAULT_WEBHOOK_CONNECTIONS,
+    MAX_WEBHOOK_CONNECTIONS,
+    SlidingWindow,
+    TokenBucket,
+    seconds_to_retry,
+)
 from bot.emulator.spec import UploadedFile, load_spec
 from bot.emulator.world import (
     Chat,
@@ -43,6 +63,14 @@ TOKEN = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{1,100}")
 SEND_METHODS = frozenset(
     {"sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup", "copyMessage", "forwardMessage"}
 )
+EDIT_METHODS = frozenset(
+    {"editMessageText", "editMessageCaption", "editMessageReplyMarkup", "editMessageMedia"}
+)
+CHAT_LIMITED_METHODS = SEND_METHODS | EDIT_METHODS
+GROUP_LIMIT = 20
+GROUP_WINDOW_SECONDS = 60.0
+DEFAULT_CHAT_BURST = 3
+WEBHOOK_RETRY_SECONDS = 0.2
 FAULT_ANSWERS = {
     "403": (403, "Forbidden: bot was blocked by the user"),
     "400": (400, "Bad Request: chat not found"),
@@ -78,9 +106,20 @@ class ApiError(Exception):
 class BotApiEmulator:
     """A Telegram Bot API for one machine: tests and the playground talk to it over HTTP."""
 
-    def __init__(self, *, rate_limit: float | None = None, files_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        rate_limit: float | None = None,
+        files_dir: Path | None = None,
+        round_trip: float = 0.0,
+        chat_limit: float | None = None,
+        chat_burst: int = DEFAULT_CHAT_BURST,
+    ) -> None:
         self.spec = load_spec()
         self.rate_limit = rate_limit
+        self.round_trip = round_trip
+        self.chat_limit = chat_limit
+        self.chat_burst = chat_burst
         self.files_dir = files_dir
         self.requests: list[RecordedRequest] = []
         self.violations: list[str] = []
@@ -90,7 +129,9 @@ class BotApiEmulator:
         self.users: dict[int, dict[str, Any]] = {}
         self.files: dict[str, StoredFile] = {}
         self.webhook: dict[str, Any] | None = None
+        self.webhook_connections = DEFAULT_WEBHOOK_CONNECTIONS
         self.too_many_requests = 0
+        self.too_many_requests_by_chat: dict[int, int] = {}
         self.bot_user: dict[str, Any] = {}
         self.next_id = Counter()
         self.next_activity = Counter()
@@ -104,7 +145,9 @@ class BotApiEmulator:
         self._current_poll = 0
         self._changed = Signal()
         self._closing = asyncio.Event()
-        self._sent_at: deque[float] = deque()
+        self._sent_in_all = SlidingWindow(1.0)
+        self._chat_buckets: dict[int, TokenBucket] = {}
+        self._group_windows: dict[int, SlidingWindow] = {}
         self._listeners: list[MessageListener] = []
         self._server: tornado.httpserver.HTTPServer | None = None
         self._webhook_task: asyncio.Task[None] | None = None
@@ -467,9 +510,14 @@ class BotApiEmulator:
         if allowed is not None:
             self._allowed_updates = list(allowed)
 
-    def set_webhook(self, settings: dict[str, Any] | None) -> None:
-        """Start or stop posting updates to the bot's webhook."""
+    def set_webhook(
+        self,
+        settings: dict[str, Any] | None,
+        max_connections: int = DEFAULT_WEBHOOK_CONNECTIONS,
+    ) -> None:
+        """Start or stop posting updates to the bot's webhook, up to `max_connections` at once."""
         self.webhook = settings
+        self.webhook_connections = min(max(1, max_connections), MAX_WEBHOOK_CONNECTIONS)
         if self._webhook_task is not None:
             self._webhook_task.cancel()
             self._webhook_task = None
@@ -487,23 +535,66 @@ class BotApiEmulator:
         assert self.webhook is not None
         url, secret = self.webhook["url"], self.webhook.get("secret_token")
         headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
-        async with httpx.AsyncClient(trust_env=False, timeout=60) as client:
+        posting: dict[int, int | None] = {}  # update_id -> its chat, while being posted
+        limits = httpx.Limits(max_connections=self.webhook_connections)
+        async with (
+            httpx.AsyncClient(trust_env=False, timeout=60, limits=limits) as client,
+            asyncio.TaskGroup() as posts,
+        ):
             while not self._closing.is_set():
-                batch = self._deliverable(None, 1)
+                batch = self._postable(posting)
+                for queued in batch:
+                    posting[queued.update_id] = update_chat(queued.update)
+                    posts.create_task(self._post_one(client, url, headers, queued, posting))
                 if not batch:
                     await self._changed.wait(1.0)
-                    continue
-                queued = batch[0]
-                try:
-                    response = await client.post(url, json=queued.update, headers=headers)
-                    delivered = response.status_code == 200
-                except httpx.HTTPError:
-                    delivered = False
-                if delivered:
-                    queued.confirmed = True
-                    self._changed.fire()
-                else:
-                    await self._changed.wait(0.2)
+
+    def _postable(self, posting: dict[int, int | None]) -> list[QueuedUpdate]:
+        """The updates to post now: each idle chat's oldest, up to the free connections."""
+        room = self.webhook_connections - len(posting)
+        busy = {chat for chat in posting.values() if chat is not None}
+        batch: list[QueuedUpdate] = []
+        # The queue is in update_id order: ids only grow and a redelivery keeps its place.
+        for queued in self._queue.values():
+            if len(batch) >= room:
+                break
+            if queued.confirmed or queued.update_id in posting:
+                continue
+            if not self._allowed(queued.update):
+                continue
+            chat = update_chat(queued.update)
+            if chat is not None and chat in busy:
+                continue
+            if chat is not None:
+                busy.add(chat)
+            batch.append(queued)
+        return batch
+
+    async def _post_one(
+        self,
+        client: httpx.AsyncClient,
+        url: str,
+        headers: dict[str, str],
+        queued: QueuedUpdate,
+        posting: dict[int, int | None],
+    ) -> None:
+        """POST one update to the webhook; confirm it when the bot answers 200."""
+        try:
+            await self.half_trip()
+            try:
+                response = await client.post(url, json=queued.update, headers=headers)
+                delivered = response.status_code == 200
+            except httpx.HTTPError:
+                delivered = False
+            # Telegram learns of the answer half a round trip later: the chat waits till then.
+            await self.half_trip()
+            if delivered:
+                queued.confirmed = True
+            else:
+                await self._sleep(WEBHOOK_RETRY_SECONDS)
+        finally:
+            del posting[queued.update_id]
+            self._changed.fire()
 
     # -- serving requests --------------------------------------------------------------------
 
@@ -516,6 +607,24 @@ class BotApiEmulator:
         hung_up: Callable[[], bool],
     ) -> tuple[int, dict[str, Any]] | None:
         """Answer one Bot API request; None means close the connection without an answer."""
+        await self.half_trip()
+        answer = await self._answer(token, name, raw, files, hung_up)
+        await self.half_trip()
+        return answer
+
+    async def half_trip(self) -> None:
+        """Wait half the round trip (with none, return without yielding to the event loop)."""
+        if self.round_trip > 0:
+            await self._sleep(self.round_trip / 2)
+
+    async def _answer(
+        self,
+        token: str,
+        name: str,
+        raw: dict[str, Any],
+        files: dict[str, UploadedFile],
+        hung_up: Callable[[], bool],
+    ) -> tuple[int, dict[str, Any]] | None:
         if not TOKEN.fullmatch(token):
             return 401, ApiError(401, "Unauthorized").body()
         method = self._method_names.get(name.lower())
@@ -541,12 +650,12 @@ class BotApiEmulator:
                 if hung_up() or self._closing.is_set():
                     return None
             else:
-                return self._fault_answer(fault)
+                return self._fault_answer(fault, chat_key(chat_id))
         if method == "sendMediaGroup":
             params = {**params, "_uploads": files}
         try:
-            if method in SEND_METHODS:
-                self._count_against_rate_limit()
+            if method in CHAT_LIMITED_METHODS:
+                self._keep_limits(method, params)
             result = await self._call(method, params)
         except ApiError as error:
             return error.code, error.body()
@@ -575,26 +684,55 @@ class BotApiEmulator:
                 return fault
         return None
 
-    def _fault_answer(self, fault: Fault) -> tuple[int, dict[str, Any]]:
+    def _fault_answer(self, fault: Fault, chat_id: int | None) -> tuple[int, dict[str, Any]]:
         if fault.kind == "429":
-            self.too_many_requests += 1
-            error = ApiError(
-                429, f"Too Many Requests: retry after {fault.retry_after}", fault.retry_after
-            )
+            error = self._too_many(chat_id, fault.retry_after)
         else:
             error = ApiError(*FAULT_ANSWERS[fault.kind])
         return error.code, error.body()
 
-    def _count_against_rate_limit(self) -> None:
+    def _keep_limits(self, method: str, params: dict[str, Any]) -> None:
+        """Raise 429 past the chat's limit or the overall one; otherwise count the message."""
+        chat_id = chat_key(params.get("chat_id"))
+        now = time.monotonic()
+        wait = self._chat_wait(chat_id, now)
+        if wait > 0:
+            raise self._too_many(chat_id, seconds_to_retry(wait))
+        if method in SEND_METHODS:
+            self._count_against_rate_limit(chat_id, now)
+        if chat_id is not None and self.chat_limit is not None:
+            self._chat_take(chat_id, now, message_count(method, params))
+
+    def _chat_wait(self, chat_id: int | None, now: float) -> float:
+        """Seconds until the chat may get another message (0.0 also when chat limits are off)."""
+        if chat_id is None or self.chat_limit is None:
+            return 0.0
+        if chat_id < 0:
+            window = self._group_windows.setdefault(chat_id, SlidingWindow(GROUP_WINDOW_SECONDS))
+            return window.wait(now, GROUP_LIMIT)
+        bucket = self._chat_buckets.setdefault(chat_id, TokenBucket(self.chat_burst, now))
+        return bucket.wait(now, self.chat_limit, self.chat_burst)
+
+    def _chat_take(self, chat_id: int, now: float, cost: int) -> None:
+        if chat_id < 0:
+            self._group_windows[chat_id].take(now, cost)
+        else:
+            self._chat_buckets[chat_id].take(cost)
+
+    def _count_against_rate_limit(self, chat_id: int | None, now: float) -> None:
         if self.rate_limit is None:
             return
-        now = time.monotonic()
-        while self._sent_at and self._sent_at[0] <= now - 1.0:
-            self._sent_at.popleft()
-        if len(self._sent_at) >= self.rate_limit:
-            self.too_many_requests += 1
-            raise ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
-        self._sent_at.append(now)
+        if self._sent_in_all.wait(now, self.rate_limit) > 0:
+            raise self._too_many(chat_id, 1)
+        self._sent_in_all.take(now, 1)
+
+    def _too_many(self, chat_id: int | None, seconds: int) -> ApiError:
+        """A 429, counted in all and for its chat: Telegram's normal answer, not a violation."""
+        self.too_many_requests += 1
+        if chat_id is not None:
+            by_chat = self.too_many_requests_by_chat
+            by_chat[chat_id] = by_chat.get(chat_id, 0) + 1
+        return ApiError(429, f"Too Many Requests: retry after {seconds}", retry_after=seconds)
 
     async def _sleep(self, seconds: float) -> None:
         try:
@@ -614,6 +752,37 @@ def bot_user(bot_id: int) -> dict[str, Any]:
         "can_read_all_group_messages": False,
         "supports_inline_queries": False,
     }
+
+
+def chat_key(chat_id: object) -> int | None:
+    """The numeric chat id a request names, if it names one by number."""
+    if isinstance(chat_id, int) and not isinstance(chat_id, bool):
+        return chat_id
+    if isinstance(chat_id, str) and re.fullmatch(r"-?\d+", chat_id):
+        return int(chat_id)
+    return None
+
+
+def message_count(method: str, params: dict[str, Any]) -> int:
+    """How many messages a request makes: a media group one per item, as Telegram counts."""
+    media = params.get("media")
+    if method == "sendMediaGroup" and isinstance(media, list):
+        return max(1, len(media))
+    return 1
+
+
+def update_chat(update: dict[str, Any]) -> int | None:
+    """The chat an update belongs to (its sender's when it has none; None: neither)."""
+    for content in update.values():
+        if not isinstance(content, dict):
+            continue
+        chat = content.get("chat") or content.get("message", {}).get("chat")
+        if isinstance(chat, dict):
+            return int(chat["id"])
+        sender = content.get("from")
+        if isinstance(sender, dict):
+            return int(sender["id"])
+    return None
 
 
 def text_content(text: str) -> dict[str, Any]:
@@ -684,9 +853,11 @@ class _FileHandler(tornado.web.RequestHandler):
         """Keep the emulator."""
         self.emulator = emulator
 
-    def get(self, token: str, path: str) -> None:
-        """Send a stored file's contents."""
+    async def get(self, token: str, path: str) -> None:
+        """Send a stored file's contents, the round trip split around finding it."""
+        await self.emulator.half_trip()
         stored = next((f for f in self.emulator.files.values() if f.path == path), None)
+        await self.emulator.half_trip()
         if not TOKEN.fullmatch(token) or stored is None:
             self.set_status(404)
             self.finish("Not Found")
