@@ -14,11 +14,13 @@ from telegram.ext import Application, ContextTypes, Defaults
 
 from bot.context import BotApplication, BotContext, Services
 from bot.i18n import INDONESIAN_LANGUAGE_CODES, N_, translator
+from bot.outbox import Outbox
+from bot.pacing import Pacer
 from bot.persistence import SQLitePersistence
 from bot.replies import RetryAfterTooManyRequests
 from bot.settings import Settings
 from bot.telegram_http import AiohttpRequest
-from bot.updates import UpdateProcessor
+from bot.updates import MAX_CONCURRENT_UPDATES, UpdateProcessor
 from handlers import (
     approvals,
     artisan_registration,
@@ -93,7 +95,7 @@ ADMIN_COMMANDS = (
 
 @dataclass(frozen=True)
 class AssembledBot:
-    """The application and the processor that feeds it updates one at a time."""
+    """The application and the processor that feeds it updates, side by side per person."""
 
     application: BotApplication
     processor: UpdateProcessor
@@ -102,23 +104,26 @@ class AssembledBot:
 def build_application(settings: Settings, storage: Storage, token: str) -> AssembledBot:
     """Assemble the application; the storage must already be open (persistence loads from it)."""
     persistence = SQLitePersistence(storage.state)
+    # One keeper of Telegram's limits for replies, notices and announcements alike.
+    pacer = Pacer(overall_per_second=settings.send_rate, chat_per_second=settings.chat_rate)
     application: BotApplication = (
         Application.builder()
         .token(token)
         .base_url(settings.api_base_url)
         .base_file_url(settings.file_base_url)
-        .request(_request(settings))
-        .get_updates_request(_request(settings))
+        .request(_request(settings, MAX_CONCURRENT_UPDATES))
+        .get_updates_request(_request(settings, 1))
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .context_types(ContextTypes(context=BotContext, bot_data=Services))
         .persistence(persistence)
-        # Replies wait out a 429 instead of being lost while an announcement is going out.
-        .rate_limiter(RetryAfterTooManyRequests())
+        .rate_limiter(RetryAfterTooManyRequests(pacer))
         # The bot runs its own update loop, which confirms an update only after processing it.
         .updater(None)
         .build()
     )
     application.bot_data.bind(settings, storage)
+    application.bot_data.pacer = pacer
+    application.bot_data.outbox = Outbox(application.bot, storage, pacer)
 
     # The gate identifies the sender and stops updates from groups before any flow sees them.
     application.add_handlers(gate.handlers(), group=-1)
@@ -164,15 +169,19 @@ def build_application(settings: Settings, storage: Storage, token: str) -> Assem
         group=0,
     )
     application.add_error_handler(errors.report_error)
-    return AssembledBot(application, UpdateProcessor(application, persistence, storage.state))
+    # An update is confirmed to Telegram once its notices to third parties have gone out too.
+    processor = UpdateProcessor(
+        application, persistence, storage.state, settle=application.bot_data.outbox.settled
+    )
+    return AssembledBot(application, processor)
 
 
-def _request(settings: Settings) -> AiohttpRequest:
+def _request(settings: Settings, connections: int) -> AiohttpRequest:
     host = urlparse(settings.api_base_url).hostname or ""
     local = host in ("127.0.0.1", "localhost", "::1")
     # A loopback Bot API (a local server or the emulator) must not go through a proxy.
     return AiohttpRequest(
-        connection_pool_size=8,
+        connection_pool_size=connections,
         read_timeout=float(settings.poll_timeout + 10),
         trust_env=not local,
     )

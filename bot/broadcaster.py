@@ -1,5 +1,8 @@
 """Send announcements in the background at a steady rate, resuming after any crash.
 
+The rate leaves room for replies, and every message also takes its turn from the pacer that
+replies and the outbox share, so that together they keep Telegram's limits.
+
 Each recipient has a delivery row written before the first message leaves; a row is marked
 as soon as Telegram answers for it. Messages go out one at a time, so a `kill -9` can repeat
 at most the one message in flight, and nobody is skipped.
@@ -112,11 +115,13 @@ class Broadcaster:
         unanswered = 0
         while not stop.is_set():
             await self._pace(stop)
+            await self._turn(recipient.telegram_id, stop)
             if stop.is_set():
                 return
             try:
                 await self._send(broadcast, recipient.telegram_id, text)
             except RetryAfter as error:
+                self._application.bot_data.pacer.hold(recipient.telegram_id, retry_seconds(error))
                 await sleep_unless_stopped(stop, retry_seconds(error))
                 self._next_send = time.monotonic()
                 continue
@@ -184,6 +189,16 @@ class Broadcaster:
         # After a slow answer the next message may follow at once, but never a burst.
         slot = max(self._next_send, time.monotonic() - self._interval)
         self._next_send = slot + self._interval
+
+    async def _turn(self, chat_id: int, stop: asyncio.Event) -> None:
+        """Wait for the chat's turn within the budget shared with replies and notices."""
+        turn = asyncio.ensure_future(self._application.bot_data.pacer.background_turn(chat_id))
+        stopped = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait({turn, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            turn.cancel()
+            stopped.cancel()
 
     def achieved_rate(self) -> float | None:
         """Messages a second over the last messages sent, None before there are two."""

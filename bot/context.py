@@ -7,6 +7,8 @@ from typing import Any
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.i18n import Translator, translator
+from bot.outbox import Outbox
+from bot.pacing import Pacer
 from bot.settings import Settings
 from bot.storage_faults import StorageAlarm
 from storage import Storage
@@ -21,6 +23,10 @@ class Services:
         self._storage: Storage | None = None
         # Kept in memory only: after a restart the admins may be alerted once more.
         self.storage_alarm = StorageAlarm()
+        # Telegram's limits, shared by replies, notices and announcements.
+        self.pacer = Pacer()
+        # Messages to third parties; set once the bot it sends with is built.
+        self._outbox: Outbox | None = None
 
     def bind(self, settings: Settings, storage: Storage) -> None:
         """Attach the settings and the opened storage."""
@@ -40,6 +46,17 @@ class Services:
         if self._storage is None:
             raise RuntimeError("services are not bound yet")
         return self._storage
+
+    @property
+    def outbox(self) -> Outbox:
+        """The queue of messages to third parties."""
+        if self._outbox is None:
+            raise RuntimeError("the outbox is not set yet")
+        return self._outbox
+
+    @outbox.setter
+    def outbox(self, outbox: Outbox) -> None:
+        self._outbox = outbox
 
 
 UserData = dict[Any, Any]
@@ -66,6 +83,16 @@ class BotContext(CallbackContext[ExtBot[None], UserData, dict[Any, Any], Service
     def storage(self) -> Storage:
         """The bot's storage."""
         return self.bot_data.storage
+
+    @property
+    def outbox(self) -> Outbox:
+        """The queue of messages to people other than the one being served."""
+        return self.bot_data.outbox
+
+    @property
+    def chat_id(self) -> int | None:
+        """The chat of the update being handled: messages there are replies, sent at once."""
+        return self._chat_id
 
     @property
     def is_admin(self) -> bool:

@@ -2,9 +2,9 @@
 
 Telegram allows about 30 messages a second in all, about one a second to one chat (after a
 short burst) and 20 a minute to one group, and answers 429 with `retry_after` past that.
-Replies to the person being served may use the whole overall budget; the background senders
-(notices to third parties and announcements) leave a reserve for them, and keep each chat's
-own limit. A 429 holds the chat it was about, and no other.
+Every message keeps its chat's limit. Replies to the person being served may use the whole
+overall budget; the background senders (notices to third parties and announcements) leave a
+reserve for them. A 429 holds the chat it was about, and no other.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from telegram.error import RetryAfter
 
 OVERALL_PER_SECOND = 30.0
 CHAT_PER_SECOND = 1.0
-GROUP_PER_SECOND = 20.0 / 60.0
+# 20 a minute to a group, in any minute: a bucket of one refilled a little slower keeps it.
+GROUP_PER_SECOND = 19.0 / 60.0
 # Telegram lets a few messages to one chat go at once before it counts them a second apart.
 CHAT_BURST = 3.0
 # Tokens of the overall budget the background senders leave for replies.
@@ -31,7 +32,7 @@ FORGET_CHECK_EVERY = 1000
 
 @dataclass
 class _Bucket:
-    """A token bucket: `rate` tokens a second up to `capacity`; it may run into debt."""
+    """A token bucket: `rate` tokens a second up to `capacity`."""
 
     rate: float
     capacity: float
@@ -62,8 +63,11 @@ class Pacer:
         self._chat_rate = chat_per_second
         self._chat_burst = chat_burst
         now = clock()
-        self._overall = _Bucket(overall_per_second, overall_per_second, overall_per_second, now)
+        burst = max(overall_per_second, 1.0)
+        self._overall = _Bucket(overall_per_second, burst, burst, now)
         self._chats: dict[int, _Bucket] = {}
+        # A small budget still leaves its background senders room to go.
+        self._reserve = min(REPLY_RESERVE, overall_per_second / 6)
         self._held_until: dict[int | None, float] = {}
         self._takes = 0
 
@@ -79,27 +83,25 @@ class Pacer:
         return max(0.0, own - now, self._held_until.get(None, 0.0) - now)
 
     async def reply_turn(self, chat_id: int | None) -> None:
-        """Wait out a 429 on this chat and take a slot of the overall budget."""
-        await self._turn(chat_id, need=1.0, keep_chat_limit=False)
+        """Wait for this chat's turn within its limit and the whole overall budget."""
+        await self._turn(chat_id, need=1.0)
 
     async def background_turn(self, chat_id: int) -> None:
-        """Wait until a message to `chat_id` keeps its chat's limit and the replies' reserve."""
-        await self._turn(chat_id, need=1.0 + REPLY_RESERVE, keep_chat_limit=True)
+        """Wait for this chat's turn within its limit, leaving the replies' reserve."""
+        await self._turn(chat_id, need=1.0 + self._reserve)
 
-    async def _turn(self, chat_id: int | None, *, need: float, keep_chat_limit: bool) -> None:
+    async def _turn(self, chat_id: int | None, *, need: float) -> None:
         while True:
             now = self._clock()
             self._overall.refill(now)
             chat = self._chat(chat_id, now)
             wait = max(self.held_for(chat_id), self._overall.wait_for(need))
-            if chat is not None and keep_chat_limit:
+            if chat is not None:
                 wait = max(wait, chat.wait_for(1.0))
             if wait <= 0:
                 self._overall.tokens -= 1.0
                 if chat is not None:
-                    # A reply counts against its chat too, so that a notice to the same chat
-                    # right after it waits its turn; the debt is bounded by one burst.
-                    chat.tokens = max(chat.tokens - 1.0, -chat.capacity)
+                    chat.tokens -= 1.0
                 self._forget_idle_chats(now)
                 return
             await asyncio.sleep(wait)
@@ -110,8 +112,11 @@ class Pacer:
         bucket = self._chats.get(chat_id)
         if bucket is None:
             # Groups (negative ids) are allowed 20 messages a minute, private chats one a second.
-            rate = GROUP_PER_SECOND if chat_id < 0 else self._chat_rate
-            bucket = self._chats[chat_id] = _Bucket(rate, self._chat_burst, self._chat_burst, now)
+            if chat_id < 0:
+                bucket = _Bucket(GROUP_PER_SECOND, 1.0, 1.0, now)
+            else:
+                bucket = _Bucket(self._chat_rate, self._chat_burst, self._chat_burst, now)
+            self._chats[chat_id] = bucket
         bucket.refill(now)
         return bucket
 

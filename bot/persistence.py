@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
@@ -14,12 +15,13 @@ UserData = dict[Any, Any]
 
 
 class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], Any]):
-    """Keep conversation states and user drafts in SQLite.
+    """Keep conversation states and user drafts in SQLite, committed per update.
 
-    python-telegram-bot hands changes over in `update_*` calls; they are held here and
-    written by `commit`, which the update loop calls after each update, in the same
-    transaction that marks the update processed. So a kill -9 loses at most the update in
-    progress, which Telegram then delivers again.
+    python-telegram-bot hands over changes for the whole application at once, whoever made
+    them; they are held here by person and written by `commit`, which the update processor
+    calls when one person's update is done, in the same transaction that marks the update
+    processed. So a kill -9 loses at most the updates in progress, which Telegram then
+    delivers again, and one person's commit never writes another's half-done state.
     """
 
     def __init__(self, store: StateStore) -> None:
@@ -27,31 +29,64 @@ class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], Any]):
             store_data=PersistenceInput(
                 bot_data=False, chat_data=False, user_data=True, callback_data=False
             ),
-            # The update loop commits after every update; this timer only catches strays.
+            # The update processor commits after every update; this timer only catches strays.
             update_interval=3600,
         )
         self._store = store
-        self._pending = PendingState()
+        # Conversation states by (name, key), with the ids in the key: a state belongs to the
+        # person whose chat and user make its key.
+        self._conversations: dict[tuple[str, str], tuple[str | None, frozenset[int]]] = {}
+        self._user_data: dict[int, str | None] = {}
         # Whose drafts are in the database: python-telegram-bot hands over every person's
         # (mostly empty) drafts after each update, and an empty one not stored needs no write.
         self._stored_drafts: set[int] = set()
 
-    async def commit(self, processed_update_id: int | None) -> None:
-        """Write what changed, marking the update as processed in the same transaction."""
-        pending, self._pending = self._pending, PendingState()
+    async def commit(
+        self,
+        processed_update_id: int | None,
+        *,
+        owners: set[int] | None = None,
+        busy: Collection[int] = (),
+    ) -> None:
+        """Write what the update's person changed, marking the update processed with it.
+
+        `owners` are the ids of the update's person and chat (None: write everything held);
+        changes of the `busy` people, whose own updates are in progress, wait for their commit.
+        """
+        pending = self._take(owners, busy)
         try:
             await self._store.save(pending, processed_update_id)
         except BaseException:
-            # Keep the changes so the next commit tries them again.
-            pending.conversations.update(self._pending.conversations)
-            pending.user_data.update(self._pending.user_data)
-            self._pending = pending
+            self._put_back(pending)
             raise
         for user_id, data in pending.user_data.items():
             if data is None:
                 self._stored_drafts.discard(user_id)
             else:
                 self._stored_drafts.add(user_id)
+
+    def _take(self, owners: set[int] | None, busy: Collection[int]) -> PendingState:
+        def mine(ids: frozenset[int]) -> bool:
+            return owners is None or bool(ids & owners) or not any(i in busy for i in ids)
+
+        pending = PendingState()
+        for key, (state, ids) in list(self._conversations.items()):
+            if mine(ids):
+                pending.conversations[key] = state
+                del self._conversations[key]
+        for user_id, data in list(self._user_data.items()):
+            if mine(frozenset((user_id,))):
+                pending.user_data[user_id] = data
+                del self._user_data[user_id]
+        return pending
+
+    def _put_back(self, pending: PendingState) -> None:
+        """Keep unsaved changes for the next commit, unless newer ones came meanwhile."""
+        for key, state in pending.conversations.items():
+            ids = frozenset(json.loads(key[1]))
+            self._conversations.setdefault(key, (state, _int_ids(ids)))
+        for user_id, data in pending.user_data.items():
+            self._user_data.setdefault(user_id, data)
 
     async def get_user_data(self) -> dict[int, UserData]:
         """Load every person's drafts."""
@@ -80,23 +115,18 @@ class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], Any]):
     ) -> None:
         """Hold a conversation's new state until the next commit."""
         encoded_key = json.dumps(list(key))
-        self._pending.conversations[(name, encoded_key)] = (
-            None if new_state is None else json.dumps(new_state)
-        )
+        state = None if new_state is None else json.dumps(new_state)
+        self._conversations[(name, encoded_key)] = (state, _int_ids(key))
 
     async def update_user_data(self, user_id: int, data: UserData) -> None:
         """Hold a person's drafts until the next commit."""
-        if (
-            not data
-            and user_id not in self._stored_drafts
-            and user_id not in self._pending.user_data
-        ):
+        if not data and user_id not in self._stored_drafts and user_id not in self._user_data:
             return
-        self._pending.user_data[user_id] = json.dumps(data) if data else None
+        self._user_data[user_id] = json.dumps(data) if data else None
 
     async def drop_user_data(self, user_id: int) -> None:
         """Forget a person's drafts at the next commit."""
-        self._pending.user_data[user_id] = None
+        self._user_data[user_id] = None
 
     async def update_chat_data(self, chat_id: int, data: dict[Any, Any]) -> None:
         """Chat data is not used by this bot."""
@@ -122,3 +152,8 @@ class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], Any]):
     async def flush(self) -> None:
         """Write anything still held, at shutdown."""
         await self.commit(None)
+
+
+def _int_ids(key: Iterable[object]) -> frozenset[int]:
+    """The chat and user ids in a conversation key."""
+    return frozenset(part for part in key if isinstance(part, int))

@@ -7,8 +7,8 @@ import logging
 
 from bot.application import build_application, register_commands
 from bot.broadcaster import Broadcaster
+from bot.polling import poll
 from bot.settings import Settings
-from bot.updates import poll
 from bot.webhook import serve_webhook
 from storage import Storage
 
@@ -28,6 +28,10 @@ async def serve(settings: Settings, token: str, stop: asyncio.Event) -> None:
             # Announcements go out beside the updates, at a rate that leaves room for replies.
             broadcaster = Broadcaster(application, storage, settings.broadcast_rate)
             sending = asyncio.create_task(broadcaster.run(stop))
+            # Notices to third parties too, each chat at its own pace; the outbox stops only
+            # after the updates in progress, so that what they queue at stop still goes out.
+            outbox_stop = asyncio.Event()
+            notifying = asyncio.create_task(application.bot_data.outbox.run(outbox_stop))
             try:
                 if settings.webhook_url:
                     await serve_webhook(application, assembled.processor, settings, stop)
@@ -37,12 +41,15 @@ async def serve(settings: Settings, token: str, stop: asyncio.Event) -> None:
                     await poll(
                         application,
                         assembled.processor,
+                        storage.state,
                         stop,
                         poll_timeout=settings.poll_timeout,
                     )
             finally:
                 stop.set()
+                outbox_stop.set()
                 await sending
+                await notifying
                 await application.stop()
     finally:
         await storage.close()

@@ -41,7 +41,12 @@ class Settings(BaseSettings):
     max_report_quantity: int = Field(default=500, ge=1, le=100_000)
     max_order_quantity: int = Field(default=3500, ge=1, le=1_000_000)
     container_capacity: int = Field(default=3500, ge=1, le=1_000_000)
-    # Telegram allows about 30 messages a second in all; some of that is kept for replies.
+    # Telegram allows about 30 messages a second in all; the bot keeps to that (a benchmark
+    # of the processing cost alone, against an emulator without limits, lifts it).
+    send_rate: float = Field(default=30.0, gt=0, le=100_000)
+    # Telegram allows about one message a second to one chat, after a short burst.
+    chat_rate: float = Field(default=1.0, gt=0, le=100_000)
+    # Some of that is kept for replies.
     broadcast_rate: float = Field(default=25.0, gt=0, le=28)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 

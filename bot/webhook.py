@@ -1,4 +1,7 @@
-"""Webhook mode: answer Telegram only after the update is processed and its effects saved."""
+"""Webhook mode: answer Telegram only after the update is processed and its effects saved.
+
+Requests are served concurrently; the update processor keeps each person's updates in order.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +22,9 @@ from bot.updates import ALLOWED_UPDATES, UpdateProcessor
 logger = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# Telegram's most: requests are answered only once their update is saved, so each one is held
+# for a few round trips, and people are served side by side (one person's updates in order).
+MAX_CONNECTIONS = 100
 
 
 class WebhookHandler(tornado.web.RequestHandler):
@@ -66,7 +72,10 @@ async def serve_webhook(
     server.listen(settings.webhook_port, address=settings.webhook_listen)
     try:
         await application.bot.set_webhook(
-            settings.webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
+            settings.webhook_url,
+            secret_token=secret,
+            allowed_updates=ALLOWED_UPDATES,
+            max_connections=MAX_CONNECTIONS,
         )
         logger.info(
             "serving the webhook on %s:%s%s", settings.webhook_listen, settings.webhook_port, path

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
 from bot.i18n import Translator
+from bot.outbox import copy_name
 from handlers.common import (
     answer_button,
     column,
@@ -21,6 +21,7 @@ from handlers.common import (
     translator_for,
 )
 from handlers.menu import PENDING, member_menu, profile_text, status_label
+from handlers.notices import Card, edit_copy, notify, revise_queued_copies
 from storage.models import Member, MemberStatus, Role, StatusChange
 
 logger = logging.getLogger(__name__)
@@ -54,14 +55,13 @@ async def notify_admins(context: BotContext, member: Member) -> None:
         logger.warning("no KENDANG_ADMIN_IDS configured: member %s waits unseen", member.id)
     for admin_id in context.settings.admin_ids:
         t = await translator_for(storage, context.settings.default_locale, admin_id)
-        try:
-            sent = await context.bot.send_message(
-                admin_id, request_text(t, member), reply_markup=request_buttons(t, member.id)
-            )
-        except (Forbidden, BadRequest) as error:
-            logger.warning("could not reach admin %s: %s", admin_id, error)
-            continue
-        await storage.members.add_approval_message(member.id, admin_id, sent.message_id)
+        await notify(
+            context,
+            admin_id,
+            request_text(t, member),
+            reply_markup=request_buttons(t, member.id),
+            copy_of=copy_name("member", member.id),
+        )
 
 
 async def _admin_name(context: BotContext, admin_id: int | None) -> str:
@@ -116,25 +116,21 @@ async def _tell_member(context: BotContext, member: Member) -> None:
             "Your membership has been deactivated. Please contact the cooperative's admin "
             "if you have questions."
         )
-    try:
-        await context.bot.send_message(member.telegram_id, text, reply_markup=markup)
-    except (Forbidden, BadRequest) as error:
-        logger.warning("could not tell member %s of their status: %s", member.id, error)
+    await notify(context, member.telegram_id, text, reply_markup=markup)
 
 
 async def _refresh_admin_copies(context: BotContext, member: Member, by: int) -> None:
     storage = context.storage
+
+    async def render(t: Translator) -> Card:
+        text = await decided_text(context, t, member, by)
+        return text, column([(t._("👤 Open member"), f"{OPEN_MEMBER}{member.id}")])
+
+    await revise_queued_copies(context, copy_name("member", member.id), render)
     for chat_id, message_id in await storage.members.approval_messages(member.id):
         t = await translator_for(storage, context.settings.default_locale, chat_id)
-        text = await decided_text(context, t, member, by)
-        markup = column([(t._("👤 Open member"), f"{OPEN_MEMBER}{member.id}")])
-        try:
-            await context.bot.edit_message_text(
-                text, chat_id=chat_id, message_id=message_id, reply_markup=markup
-            )
-        except TelegramError as error:
-            # An admin may have deleted the message; the decision stands regardless.
-            logger.info("could not update approval message in %s: %s", chat_id, error)
+        text, markup = await render(t)
+        await edit_copy(context, chat_id, message_id, text, markup)
 
 
 async def decide(update: Update, context: BotContext) -> None:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
 from telegram import Update
-from telegram.error import BadRequest, Forbidden
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.context import BotContext
@@ -35,6 +33,7 @@ from handlers.container_screens import (
 )
 from handlers.drums import model_name
 from handlers.menu import CONTAINERS
+from handlers.notices import notify
 from storage.clock import utc_now
 from storage.models import (
     Container,
@@ -42,8 +41,6 @@ from storage.models import (
     DrumModel,
     OrderOutcome,
 )
-
-logger = logging.getLogger(__name__)
 
 
 async def ask_cancel(update: Update, context: BotContext) -> None:
@@ -235,12 +232,7 @@ async def _tell_buyer(
     t = await translator_for(
         context.storage, context.settings.default_locale, view.buyer_telegram_id
     )
-    try:
-        await context.bot.send_message(view.buyer_telegram_id, text(t, view))
-    except (Forbidden, BadRequest) as error:
-        logger.warning(
-            "could not tell buyer %s about a container: %s", view.buyer_telegram_id, error
-        )
+    await notify(context, view.buyer_telegram_id, text(t, view))
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:

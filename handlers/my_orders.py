@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, Forbidden
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import BotContext
@@ -24,6 +22,7 @@ from handlers.common import (
 from handlers.drums import model_name
 from handlers.menu import BROWSE, MAIN_MENU, MY_ORDERS, PRIVATE
 from handlers.my_reports import drum_count
+from handlers.notices import notify
 from handlers.order_cards import refresh_copies
 from handlers.order_screens import Rates, amount_line, ordered_quantity, status_text
 from handlers.prices import price_lines
@@ -38,8 +37,6 @@ from storage.models import (
     Role,
     container_reference,
 )
-
-logger = logging.getLogger(__name__)
 
 PAGE_PREFIX = "ord:mine:"
 SEE = "ord:see:"
@@ -282,10 +279,7 @@ async def _tell_admins(context: BotContext, view: OrderView) -> None:
                 "{count} reserved drums returned to stock.",
                 view.order.reserved,
             ).format(count=t.number(view.order.reserved))
-        try:
-            await context.bot.send_message(chat_id, text)
-        except (Forbidden, BadRequest) as error:
-            logger.warning("could not tell admin %s of a cancelled order: %s", chat_id, error)
+        await notify(context, chat_id, text)
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, Any]]:

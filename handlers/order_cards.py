@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
 from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.context import BotContext
 from bot.i18n import Translator
+from bot.outbox import copy_name
 from handlers.common import Button, answer_button, esc, keyboard, translator_for
 from handlers.drums import model_name
 from handlers.my_reports import drum_count
+from handlers.notices import edit_copy, notify, revise_queued_copies
 from handlers.order_screens import Rates, amount_line, available_line, ordered_quantity, status_text
 from handlers.review_cards import MAX_ANSWER_LENGTH, admin_name
 from storage.models import OrderStatus, OrderView, container_reference
-
-logger = logging.getLogger(__name__)
 
 CONFIRM = "ordadm:ok:"
 CONFIRM_PART = "ordadm:part:"
@@ -234,12 +232,9 @@ async def announce_order(context: BotContext, view: OrderView) -> None:
     for chat_id in context.settings.admin_ids:
         t = await translator_for(storage, context.settings.default_locale, chat_id)
         text, markup = await card_screen(context, t, view)
-        try:
-            sent = await context.bot.send_message(chat_id, text, reply_markup=markup)
-        except (Forbidden, BadRequest) as error:
-            logger.warning("could not tell admin %s of order %s: %s", chat_id, view.order.id, error)
-            continue
-        await storage.orders.add_message(view.order.id, chat_id, sent.message_id)
+        await notify(
+            context, chat_id, text, reply_markup=markup, copy_of=copy_name("order", view.order.id)
+        )
 
 
 async def send_card(update: Update, context: BotContext, view: OrderView) -> None:
@@ -257,30 +252,27 @@ async def refresh_copies(
 ) -> None:
     """Show the order as it stands now on every admin's copy of its card (or on one)."""
     storage = context.storage
+
+    async def render(t: Translator) -> Screen:
+        return await card_screen(context, t, view)
+
+    if only is None:
+        await revise_queued_copies(context, copy_name("order", view.order.id), render)
     for chat_id, message_id in await storage.orders.messages(view.order.id):
         if only is not None and (chat_id, message_id) != only:
             continue
         t = await translator_for(storage, context.settings.default_locale, chat_id)
-        text, markup = await card_screen(context, t, view)
-        try:
-            await context.bot.edit_message_text(
-                text, chat_id=chat_id, message_id=message_id, reply_markup=markup
-            )
-        except TelegramError as error:
-            # An admin may have deleted the copy, or it already shows this; the order stands.
-            logger.info("could not update a copy of order %s: %s", view.order.id, error)
+        text, markup = await render(t)
+        await edit_copy(context, chat_id, message_id, text, markup)
 
 
 async def tell_buyer(
     context: BotContext, view: OrderView, text_for: Callable[[Translator], str]
 ) -> None:
-    """Send the buyer the message `text_for` writes in their language; a block is logged."""
+    """Send the buyer the message `text_for` writes in their language."""
     chat_id = view.buyer_telegram_id
     t = await translator_for(context.storage, context.settings.default_locale, chat_id)
-    try:
-        await context.bot.send_message(chat_id, text_for(t))
-    except (Forbidden, BadRequest) as error:
-        logger.warning("could not tell the buyer of order %s: %s", view.order.id, error)
+    await notify(context, chat_id, text_for(t))
 
 
 async def tell_unknown_order(update: Update, context: BotContext) -> None:

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from datetime import date
 
 from telegram import Update
-from telegram.error import BadRequest, Forbidden
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.context import BotContext
 from bot.i18n import N_, Translator
 from handlers.common import answer_button, esc, refuse_unless_admin, show, translator_for
+from handlers.notices import notify
 from storage.models import Member
-
-logger = logging.getLogger(__name__)
 
 UNDO = "pay:undo:"
 UNDO_PATTERN = re.compile(r"^pay:undo:(\d{1,18})$")
@@ -41,10 +38,7 @@ async def tell_artisan(
     """Send the artisan one of the TOLD_* messages in their own language."""
     t = await translator_for(context.storage, context.settings.default_locale, artisan.telegram_id)
     text = t._(message).format(amount=t.rupiah(amount), date=t.date(paid_on), owed=t.rupiah(owed))
-    try:
-        await context.bot.send_message(artisan.telegram_id, text)
-    except (Forbidden, BadRequest) as error:
-        logger.warning("could not tell artisan %s of a payment: %s", artisan.id, error)
+    await notify(context, artisan.telegram_id, text)
 
 
 async def undo(update: Update, context: BotContext) -> None:

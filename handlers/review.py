@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, Forbidden
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
@@ -27,6 +25,7 @@ from handlers.review_cards import (
     ID,
     admin_id,
     after_decision,
+    announce_copy,
     decided_card,
     decision_buttons,
     reason_text,
@@ -42,8 +41,6 @@ from storage.models import ReportStatus, ReportView
 # reason_text, report_card and decision_buttons are offered to the other flows from here.
 __all__ = ["announce_report", "decision_buttons", "handlers", "reason_text", "report_card"]
 
-logger = logging.getLogger(__name__)
-
 OPEN = "qc:open:"
 PAGE = "qc:page:"
 PAGE_SIZE = 5
@@ -55,15 +52,7 @@ async def announce_report(context: BotContext, view: ReportView) -> None:
     for chat_id in context.settings.admin_ids:
         t = await translator_for(storage, context.settings.default_locale, chat_id)
         text = report_card(t, view, context.settings.zone)
-        markup = decision_buttons(t, view.report.id)
-        try:
-            sent = await send_card(context, chat_id, view, text, markup)
-        except (Forbidden, BadRequest) as error:
-            logger.warning(
-                "could not tell admin %s of report %s: %s", chat_id, view.report.id, error
-            )
-            continue
-        await storage.reports.add_message(view.report.id, chat_id, sent.message_id)
+        await announce_copy(context, chat_id, view, text, decision_buttons(t, view.report.id))
 
 
 async def accept_all(update: Update, context: BotContext) -> None:

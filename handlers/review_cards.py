@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import logging
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.context import BotContext
 from bot.i18n import Translator
+from bot.outbox import copy_name
 from handlers.common import answer_button, esc, keyboard, reply, translator_for
 from handlers.drums import model_name
+from handlers.notices import Card, edit_copy, notify, revise_queued_copies
 from handlers.stock_news import announce_stock_rise
 from storage.models import Report, ReportStatus, ReportView
-
-logger = logging.getLogger(__name__)
 
 ACCEPT_ALL = "qc:all:"
 ACCEPT_PART = "qc:part:"
@@ -192,38 +190,49 @@ async def send_card(
     return await context.bot.send_message(chat_id, text, reply_markup=markup)
 
 
+async def announce_copy(
+    context: BotContext,
+    chat_id: int,
+    view: ReportView,
+    text: str,
+    markup: InlineKeyboardMarkup | None,
+) -> None:
+    """Send an admin a copy of a report's card, kept up to date from then on."""
+    await notify(
+        context,
+        chat_id,
+        text,
+        reply_markup=markup,
+        photo=view.report.photo_file_id or None,
+        copy_of=copy_name("report", view.report.id),
+    )
+
+
 async def refresh_copies(
     context: BotContext, view: ReportView, only: tuple[int, int] | None = None
 ) -> None:
     """Show the decision on every admin's copy of the report (or on one), without buttons."""
     storage = context.storage
+
+    async def render(t: Translator) -> Card:
+        return await decided_card(context, t, view), None
+
+    if only is None:
+        await revise_queued_copies(context, copy_name("report", view.report.id), render)
     for chat_id, message_id in await storage.reports.messages(view.report.id):
         if only is not None and (chat_id, message_id) != only:
             continue
         t = await translator_for(storage, context.settings.default_locale, chat_id)
-        text = await decided_card(context, t, view)
-        try:
-            if view.report.photo_file_id:
-                await context.bot.edit_message_caption(
-                    chat_id=chat_id, message_id=message_id, caption=text, reply_markup=None
-                )
-            else:
-                await context.bot.edit_message_text(
-                    text, chat_id=chat_id, message_id=message_id, reply_markup=None
-                )
-        except TelegramError as error:
-            # An admin may have deleted the copy, or it already shows this; the decision stands.
-            logger.info("could not update a copy of report %s: %s", view.report.id, error)
+        text, _ = await render(t)
+        caption = bool(view.report.photo_file_id)
+        await edit_copy(context, chat_id, message_id, text, caption=caption)
 
 
 async def tell_artisan(context: BotContext, view: ReportView) -> None:
-    """Tell the artisan the decision in their own language; a blocked bot is only logged."""
+    """Tell the artisan the decision in their own language."""
     chat_id = view.artisan_telegram_id
     t = await translator_for(context.storage, context.settings.default_locale, chat_id)
-    try:
-        await context.bot.send_message(chat_id, artisan_message(t, view))
-    except (Forbidden, BadRequest) as error:
-        logger.warning("could not tell the artisan of report %s: %s", view.report.id, error)
+    await notify(context, chat_id, artisan_message(t, view))
 
 
 async def after_decision(context: BotContext, report_id: int, update_id: int) -> None:

@@ -6,7 +6,6 @@ import logging
 import re
 
 from telegram import Update
-from telegram.error import BadRequest, Forbidden
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
@@ -210,22 +209,26 @@ async def send_to_artisan(update: Update, context: BotContext) -> None:
         await answer_button(update, gone, alert=True)
         return
     await answer_button(update)
-    theirs = await translator_for(
-        context.storage, context.settings.default_locale, artisan.telegram_id
-    )
-    delivery = await prepare(context, theirs, artisan, month)
     details = {"who": who(t, artisan), "month": month_label(t, month)}
-    try:
-        await context.bot.send_message(artisan.telegram_id, delivery.text)
-        await send_document(context, artisan.telegram_id, delivery, None)
-    except (Forbidden, BadRequest) as error:
-        logger.warning("could not send artisan %s their statement: %s", artisan.id, error)
+    # Known to have blocked the bot (they told Telegram, or a message to them was refused).
+    person = await context.storage.people.get(artisan.telegram_id)
+    if person is None or person.blocked_at is not None:
+        logger.info("artisan %s cannot be reached; their statement is not sent", artisan.id)
         text = t._(
             "⚠️ {who} could not be reached: they may have blocked the bot or never opened it. "
             "The statement for {month} was not sent."
         )
         await reply(update, context, text.format(**details))
         return
+    theirs = await translator_for(
+        context.storage, context.settings.default_locale, artisan.telegram_id
+    )
+    delivery = await prepare(context, theirs, artisan, month)
+    outbox = context.outbox
+    await outbox.send_message(artisan.telegram_id, delivery.text)
+    await outbox.send_document(
+        artisan.telegram_id, delivery.pdf, delivery.file_name, delivery.caption
+    )
     await reply(
         update, context, t._("📨 Sent to {who}: the statement for {month}.").format(**details)
     )

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import logging
-
-from telegram.error import BadRequest, Forbidden
-
 from bot.context import BotContext
 from handlers.common import translator_for
 from handlers.drums import model_name
+from handlers.notices import notify
 from storage.models import OrderFill, WatchAlert
-
-logger = logging.getLogger(__name__)
 
 
 async def announce_stock_rise(
@@ -26,9 +21,9 @@ async def announce_stock_rise(
     """
     storage = context.storage
     for fill in await storage.orders.allocate(model_id, by=by, update_id=update_id):
-        await _send(context, fill.buyer_telegram_id, await _fill_text(context, fill))
+        await notify(context, fill.buyer_telegram_id, await _fill_text(context, fill))
     for alert in await storage.watches.due(model_id, update_id):
-        await _send(context, alert.buyer_telegram_id, await _watch_text(context, alert))
+        await notify(context, alert.buyer_telegram_id, await _watch_text(context, alert))
 
 
 async def _fill_text(context: BotContext, fill: OrderFill) -> str:
@@ -73,10 +68,3 @@ async def _watch_text(context: BotContext, alert: WatchAlert) -> str:
         available=t.number(alert.available),
         wanted=t.number(alert.watch.quantity),
     )
-
-
-async def _send(context: BotContext, chat_id: int, text: str) -> None:
-    try:
-        await context.bot.send_message(chat_id, text)
-    except (Forbidden, BadRequest) as error:
-        logger.warning("could not tell buyer %s about stock: %s", chat_id, error)

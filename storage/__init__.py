@@ -18,6 +18,7 @@ from storage.members import Members
 from storage.migrations import DatabaseTooNewError, migrate
 from storage.offers import Offers
 from storage.orders import Orders
+from storage.outbox import Outbox
 from storage.people import People
 from storage.reports import Reports
 from storage.state import StateStore
@@ -48,6 +49,7 @@ class Storage:
     watches: Watches
     exchange_rates: ExchangeRates
     broadcasts: Broadcasts
+    outbox: Outbox
     exports: Exports
     statements: Statements
     summary: Summaries
@@ -78,6 +80,7 @@ class Storage:
             watches=Watches(db),
             exchange_rates=ExchangeRates(db),
             broadcasts=Broadcasts(db),
+            outbox=Outbox(db),
             exports=Exports(db),
             statements=Statements(db),
             summary=Summaries(db),

@@ -57,6 +57,24 @@ class StateStore:
             await self._db.fetch_value("SELECT COALESCE(MAX(update_id), 0) FROM processed_updates")
         )
 
+    async def spool(self, updates: list[tuple[int, str]]) -> None:
+        """Keep updates (id, JSON) to process after a restart; processing them removes them."""
+        stamp = now_text()
+        async with self._db.transaction() as connection:
+            await connection.executemany(
+                "INSERT OR IGNORE INTO spooled_updates (update_id, payload, spooled_at)"
+                " SELECT ?, ?, ? WHERE NOT EXISTS"
+                " (SELECT 1 FROM processed_updates WHERE update_id = ?)",
+                [(update_id, payload, stamp, update_id) for update_id, payload in updates],
+            )
+
+    async def spooled(self) -> list[tuple[int, str]]:
+        """Return the spooled updates not processed yet (id, JSON), oldest first."""
+        rows = await self._db.fetch_all(
+            "SELECT update_id, payload FROM spooled_updates ORDER BY update_id"
+        )
+        return [(int(row["update_id"]), str(row["payload"])) for row in rows]
+
     async def save(self, pending: PendingState, processed_update_id: int | None) -> None:
         """Write pending state and mark the update processed, all in one transaction."""
         if not pending and processed_update_id is not None and processed_update_id % 1000:

@@ -33,6 +33,10 @@ def make_settings(emulator: BotApiEmulator, db_path: Path, **overrides: Any) -> 
         "admin_ids": (ADMIN_ANI, ADMIN_BUDI),
         "default_locale": "id",
         "poll_timeout": 1,
+        # The emulator keeps no limits unless a test asks for them (and then sets Telegram's
+        # here too): the bot does not pace the tests' quick steps.
+        "chat_rate": 1000,
+        "send_rate": 1000,
         "webhook_url": None,
         "webhook_secret": None,
     }

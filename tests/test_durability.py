@@ -33,6 +33,9 @@ def bot_environment(emulator: BotApiEmulator, db_path: Path, **settings: str) ->
         KENDANG_API_BASE_URL=emulator.base_url,
         KENDANG_DB_PATH=str(db_path),
         KENDANG_POLL_TIMEOUT="1",
+        # As in conftest's settings: the emulator keeps no limits unless told.
+        KENDANG_CHAT_RATE="1000",
+        KENDANG_SEND_RATE="1000",
     )
     env.update(settings)
     return env
