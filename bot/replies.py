@@ -25,7 +25,8 @@ logger = logging.getLogger(__name__)
 # Set in the tasks of the background senders (announcements, the outbox): they pace
 # themselves and handle their own 429s, counting and spacing their retries.
 SENDING_ANNOUNCEMENTS: ContextVar[bool] = ContextVar("sending_announcements", default=False)
-# The requests that put a message in a chat, and so count against its limit.
+# The requests that put a message in a chat or change one, and so count against its limit;
+# edits do not count against the limit of messages sent in all.
 MESSAGE_METHODS = frozenset(
     {
         "sendMessage",
@@ -40,6 +41,7 @@ MESSAGE_METHODS = frozenset(
         "editMessageMedia",
     }
 )
+EDIT_METHODS = frozenset(method for method in MESSAGE_METHODS if method.startswith("edit"))
 MAX_RETRIES = 3
 # A reply that would have to wait longer than this is given up, as Telegram asks to wait.
 MAX_WAIT_SECONDS = 30.0
@@ -89,7 +91,7 @@ class RetryAfterTooManyRequests(BaseRateLimiter[None]):
                 # up at once rather than hold the person's next updates that long.
                 raise RetryAfter(math.ceil(held))
             if endpoint in MESSAGE_METHODS:
-                await self._pacer.reply_turn(chat_id)
+                await self._pacer.reply_turn(chat_id, new_message=endpoint not in EDIT_METHODS)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:
