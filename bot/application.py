@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable
 from dataclasses import dataclass
@@ -195,18 +196,23 @@ async def register_commands(application: BotApplication, settings: Settings) -> 
     English for every other.
     """
     bot = application.bot
+    calls = []
     for codes, locale in ((INDONESIAN_LANGUAGE_CODES, "id"), ({""}, "en"), ({"en"}, "en")):
         t = translator(locale)
         members = [BotCommand(name, t._(text)) for name, text in MEMBER_COMMANDS]
         admins = members + [BotCommand(name, t._(text)) for name, text in ADMIN_COMMANDS]
         for code in sorted(codes):
-            await _try(bot.set_my_commands(members, language_code=code or None))
-            for admin_id in settings.admin_ids:
-                await _try(
+            calls.append(_try(bot.set_my_commands(members, language_code=code or None)))
+            calls.extend(
+                _try(
                     bot.set_my_commands(
                         admins, scope=BotCommandScopeChat(admin_id), language_code=code or None
                     )
                 )
+                for admin_id in settings.admin_ids
+            )
+    # Side by side: one after the other they cost a round trip each before the first update.
+    await asyncio.gather(*calls)
 
 
 async def _try(call: Awaitable[object]) -> None:
