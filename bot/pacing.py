@@ -26,6 +26,9 @@ CHAT_PER_SECOND = 1.0
 GROUP_PER_SECOND = 19.0 / 60.0
 # Telegram lets a few messages to one chat go at once before it counts them a second apart.
 CHAT_BURST = 3.0
+# Telegram counts a message when it arrives, and requests given their turns in order can arrive
+# closer together than they left: each counts against the overall limit a little longer.
+OVERALL_WINDOW_SECONDS = 1.1
 # Messages of the overall budget, in any second, that the background senders leave for replies.
 REPLY_RESERVE = 5.0
 # Buckets of chats not written to for this long are full again and can be forgotten.
@@ -52,7 +55,7 @@ class _Bucket:
 
 
 class _Window:
-    """The messages sent in the last second: no more than `limit` in any second."""
+    """The messages sent lately: no more than `limit` within `OVERALL_WINDOW_SECONDS`."""
 
     def __init__(self, limit: float) -> None:
         self.limit = limit
@@ -60,12 +63,12 @@ class _Window:
 
     def wait_for(self, now: float, leave: float) -> float:
         """Seconds until one more message leaves `leave` of the limit free."""
-        while self._sent and self._sent[0] <= now - 1.0:
+        while self._sent and self._sent[0] <= now - OVERALL_WINDOW_SECONDS:
             self._sent.popleft()
         room = int(self.limit - leave) - 1  # how many may stand in the window before this one
         if len(self._sent) <= max(room, 0):
             return 0.0
-        return self._sent[len(self._sent) - 1 - max(room, 0)] + 1.0 - now
+        return self._sent[len(self._sent) - 1 - max(room, 0)] + OVERALL_WINDOW_SECONDS - now
 
     def take(self, now: float) -> None:
         self._sent.append(now)
