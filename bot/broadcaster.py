@@ -36,6 +36,7 @@ MAX_ATTEMPTS = 5
 BACKOFF_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 30.0
 PROGRESS_EVERY_SECONDS = 3.0
+PROGRESS_TRIES = 3
 IDLE_SECONDS = 1.0
 # At start, the progress messages of announcements finished this recently are shown again.
 FINISHED_LATELY = timedelta(hours=1)
@@ -232,15 +233,27 @@ class Broadcaster:
             rate=rate,
             seconds_left=summary.figures.pending / pace,
         )
-        try:
-            await self._application.bot.edit_message_text(
-                text,
-                chat_id=broadcast.progress_chat_id,
-                message_id=broadcast.progress_message_id,
-                reply_markup=markup,
-            )
-        except BadRequest as error:
-            if "not modified" not in str(error).lower():
+        pacer = self._application.bot_data.pacer
+        # A forced edit (started, paused, finished) is the one the admin is left looking at: a
+        # 429 is waited out for it, a few times.
+        for _ in range(PROGRESS_TRIES if force else 1):
+            await pacer.background_turn(broadcast.progress_chat_id)
+            try:
+                await self._application.bot.edit_message_text(
+                    text,
+                    chat_id=broadcast.progress_chat_id,
+                    message_id=broadcast.progress_message_id,
+                    reply_markup=markup,
+                )
+            except RetryAfter as error:
+                pacer.hold(broadcast.progress_chat_id, retry_seconds(error))
+                logger.info("the progress of %s waits: %s", broadcast.reference, error)
+                continue
+            except BadRequest as error:
+                if "not modified" not in str(error).lower():
+                    logger.info(
+                        "could not update the progress of %s: %s", broadcast.reference, error
+                    )
+            except TelegramError as error:
                 logger.info("could not update the progress of %s: %s", broadcast.reference, error)
-        except TelegramError as error:
-            logger.info("could not update the progress of %s: %s", broadcast.reference, error)
+            return

@@ -366,3 +366,18 @@ async def test_at_start_a_finished_announcement_shows_its_end_if_the_last_edit_w
     await until(lambda: emulator.messages(ADMIN_ANI)[-1].plain != progress.plain)
     assert emulator.messages(ADMIN_ANI)[-1].plain.endswith("✅ Selesai.")
     assert [copies(emulator, user_id) for user_id in range(3001, 3004)] == [0, 0, 0]
+
+
+async def test_the_last_progress_edit_waits_out_a_429_on_the_admins_chat(
+    bot: RunningBot, second: Storage
+) -> None:
+    ani = bot.admin()
+    await add_members(bot.emulator, second, range(3001, 3004))
+    # Every edit of the progress message is refused once; the final one must still land.
+    bot.emulator.inject("editMessageText", "429", chat_id=ADMIN_ANI, count=None, retry_after=1)
+    summary = await announce(second, progress=ani)
+    await until_status(second, summary.broadcast.id, BroadcastStatus.DONE)
+    await until(lambda: bot.emulator.too_many_requests_by_chat.get(ADMIN_ANI, 0) >= 1)
+    bot.emulator.clear_faults()
+    await until(lambda: "Selesai" in ani.last.plain)
+    assert "3" in ani.last.plain
