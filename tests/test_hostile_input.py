@@ -5,8 +5,12 @@ a pending artisan, an active artisan, an active buyer and an admin) and plays a 
 steps: any text, odd commands, photos, documents, stickers, contacts, locations, edits and
 button taps with real, stale, mangled or random callback data; messages and taps in groups,
 a channel's posts, the bot added to or removed from groups and channels, and people blocking
-and unblocking it. After every step: no update failed, every private text was answered, the
-Bot API was used correctly and the database's ledgers agree with their balances.
+and unblocking it. In most steps in private chats, two to four people act at once: their
+updates are pushed together before any is answered, so that the bot serves them side by
+side. After every step (once all its updates are confirmed): no update failed, every private
+text was answered (with several people at once, a notice caused by another of them may be
+the answer seen), every tap was answered once, the Bot API was used correctly and the
+database's ledgers agree with their balances.
 """
 
 from __future__ import annotations
@@ -20,8 +24,10 @@ import re
 import sqlite3
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from contextlib import closing
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -35,23 +41,27 @@ from bot.emulator.world import Chat, ChatMessage, png_image
 from bot.serve import serve
 from bot.updates import ALLOWED_UPDATES
 from handlers import common
+from storage import Storage
+from storage.models import ArtisanApplication, MemberStatus
 from tests.conftest import (
+    ADMIN_ANI,
     TOKEN,
     RunningBot,
     _wait_until_polling,
-    active_artisan,
     active_buyer,
     make_settings,
 )
 from tests.test_ordering import place_order
 from tests.test_reporting import MEDIUM_PAINTED, report_drums, send_data
-from tests.test_review import open_card
 
 UNKNOWN, PENDING, ARTISAN, BUYER, ADMIN = range(5)
 APOLOGIES = ("Sorry, something went wrong", "Maaf, ada yang salah")
 POINTERS = ("Please talk to me in a private chat", "chat saya secara pribadi")
 BOT_USERNAME = "kendang_emulated_bot"
 GROUPS = {"group": -4001, "supergroup": -1001001}
+# Groups of each kind the bot is in: Telegram lets a bot post about 20 messages a minute to one
+# group, which the bot keeps to, so pointers are spread over several.
+GROUPS_OF_A_KIND = 8
 CHANNEL = {"id": -1002002, "type": "channel", "title": "Kabar Kendang"}
 # Who Telegram names as the sender of a channel's messages in a group.
 CHANNEL_BOT = {"id": 136817688, "is_bot": True, "first_name": "Channel", "username": "Channel_Bot"}
@@ -64,6 +74,17 @@ CHANNEL_POSTS = [
     kind for kind in ("channel_post", "edited_channel_post") if kind in ALLOWED_UPDATES
 ]
 WAIT_SECONDS = 30.0  # others' tests share the machine: an update may wait its turn
+ARTISAN_ID = 1001
+# Actions in a private chat, which up to four people play at once.
+PRIVATE_KINDS = [
+    *("text", "text", "command", "keyboard", "press", "photo", "document"),
+    *("sticker", "contact", "location", "edit"),
+    *("tap",) * 9,  # taps on buttons shown lead deepest into the flows
+]
+# Steps outside the private chats, and blocking the bot: each played alone.
+OUTSIDE_KINDS = ["group", "group tap", "channel", "membership", "block"]
+# Admins and artisans have the longest flows: they act more often.
+ANYONE = st.sampled_from([UNKNOWN, PENDING, ARTISAN, BUYER, ADMIN, ADMIN, ARTISAN])
 
 
 def callback_prefixes() -> list[str]:
@@ -195,12 +216,34 @@ async def register_pending_artisan(bot: RunningBot, user_id: int) -> Person:
     return person
 
 
+async def prepare(db_path: Path) -> None:
+    """Before the bot starts: an active artisan, whose report of 6 drums was accepted.
+
+    Made in the database rather than through the flows, which the other tests play: every
+    update the bot serves takes its time, and this is the start of every example.
+    """
+    storage = await Storage.open(db_path)
+    try:
+        await storage.people.seen(ARTISAN_ID, "Sri", None, "id")
+        application = ArtisanApplication(
+            name="Sri Wahyuni", village="Jiwut", workshop="Bengkel Sri Wahyuni"
+        )
+        member = await storage.members.register_artisan(ARTISAN_ID, application)
+        await storage.members.change_status(
+            member.id, MemberStatus.ACTIVE, expected=MemberStatus.PENDING, by=ADMIN_ANI
+        )
+        model = await storage.catalogue.get_by_code(MEDIUM_PAINTED)
+        assert model is not None
+        report, _ = await storage.reports.create(member.id, model.id, 6)
+        await storage.reports.decide(report.id, 6, None, by=ADMIN_ANI)
+    finally:
+        await storage.close()
+
+
 async def trade(bot: RunningBot, admin: Person, artisan: Person, buyer: Person) -> None:
-    """Leave work for hostile taps: one report accepted, one waiting, an order to decide."""
-    for quantity in ("6", "3"):
-        await report_drums(artisan, bot, MEDIUM_PAINTED, quantity)
-        await artisan.press(send_data(artisan), artisan.last)
-    await admin.tap("Terima semua", await open_card(admin, 1))
+    """Leave work for hostile taps: a report waiting (one accepted before), an order to decide."""
+    await report_drums(artisan, bot, MEDIUM_PAINTED, "3")
+    await artisan.press(send_data(artisan), artisan.last)
     await place_order(buyer, bot, 4, code=MEDIUM_PAINTED)
     await admin.send("/review")
 
@@ -212,98 +255,153 @@ def buttons_seen(person: Person) -> list[tuple[int, str]]:
     ]
 
 
+@dataclass
+class Action:
+    """One person's drawn action in their private chat: played later, maybe beside others'."""
+
+    person: Person
+    kind: str
+    play: Callable[[], Awaitable[list[ChatMessage]]]
+    # A message gets a reply; a tap gets exactly one answer to its query (and maybe a reply).
+    expect_reply: bool
+    is_tap: bool
+
+
 async def step(story: Story, data: st.DataObject) -> None:
-    """Draw one person and one action, play it and check what the bot did."""
-    # Admins and artisans have the longest flows: they act more often.
-    people = st.sampled_from([UNKNOWN, PENDING, ARTISAN, BUYER, ADMIN, ADMIN, ARTISAN])
-    who = data.draw(people, label="who")
-    person = story.people[who]
-    emulator = story.bot.emulator
-    kind = data.draw(
-        st.sampled_from(
-            [
-                *("text", "text", "command", "keyboard", "press", "photo", "document"),
-                *("sticker", "contact", "location", "edit"),
-                *("tap",) * 9,  # taps on buttons shown lead deepest into the flows
-                *("group", "group tap", "channel", "membership", "block"),
-            ]
-        ),
-        label="kind",
-    )
-    event(f"step: {kind}")
-    if kind in ("group", "group tap", "channel", "membership"):
-        await elsewhere(story, person, kind, data)
+    """Draw one step, play it and check what the bot did.
+
+    Most steps are in private chats, by one to four people at once; the others (messages and
+    taps in groups, a channel's posts, membership changes, blocking the bot) are played alone,
+    so that their checks can tell that nothing else came of them.
+    """
+    what = data.draw(st.sampled_from(["private"] * 20 + OUTSIDE_KINDS), label="step")
+    if what == "private":
+        await in_private(story, data)
         return
-    if kind == "block" or person.user_id in story.blocked:
-        # One must unblock the bot to write to it again; Telegram tells the bot so.
+    person = story.people[data.draw(ANYONE, label="who")]
+    event(f"step: {what}")
+    if what == "block":
         await block_or_unblock(story, person)
-        if kind == "block":
-            return
-        event("wrote again after blocking the bot")
+    else:
+        await elsewhere(story, person, what, data)
+
+
+async def in_private(story: Story, data: st.DataObject) -> None:
+    """One to four people act in their private chats at once, each with a drawn action."""
+    size = data.draw(st.sampled_from([1, 2, 2, 3, 4]), label="at once")
+    if size == 1:
+        who = [data.draw(ANYONE, label="who")]
+    else:
+        who = data.draw(st.permutations(range(len(story.people))), label="who")[:size]
+    actions = []
+    for person in (story.people[index] for index in who):
+        kind = data.draw(st.sampled_from(PRIVATE_KINDS), label="kind")
+        event(f"step: {kind}")
+        action = plan(story, person, kind, data)
+        if action is not None:
+            actions.append(action)
+    for action in actions:
+        if action.person.user_id in story.blocked:
+            # One must unblock the bot to write to it again; Telegram tells the bot so.
+            await block_or_unblock(story, action.person)
+            event("wrote again after blocking the bot")
+    event(f"people acting at once: {len(actions)}")
+    await play_together(story, actions)
+
+
+def plan(story: Story, person: Person, kind: str, data: st.DataObject) -> Action | None:
+    """Draw what the person does in their private chat; None when there is nothing to do."""
+    emulator = story.bot.emulator
     chat = emulator.private_chat(person.user_id)
     last_id = person.last.message_id if person.inbox else None
-    # A message gets a reply; a tap gets exactly one answer to its query (and maybe a reply).
+    play: Callable[[], Awaitable[list[ChatMessage]]]
     is_tap = kind in ("tap", "press")
-    expect_reply = not is_tap
-    taps_answered = len(person.callback_answers)
     if kind == "text":
-        replies = await person.send(data.draw(texts, label="text"))
+        text = data.draw(texts, label="text")
+        play = partial(person.send, text)
     elif kind == "command":
-        replies = await person.send(data.draw(commands, label="command"))
+        command = data.draw(commands, label="command")
+        play = partial(person.send, command)
     elif kind == "tap":
         seen = buttons_seen(person)
         current = [(message_id, button) for message_id, button in seen if message_id == last_id]
         if not seen:
-            return
+            return None
         stale = data.draw(st.booleans(), label="stale") if current else True
         message_id, button = data.draw(st.sampled_from(seen if stale else current), label="tap")
-        replies = await person.press(button, chat.messages[message_id])
+        play = partial(person.press, button, chat.messages[message_id])
     elif kind == "keyboard":
         labels = person.keyboard
         if not labels:
-            return
-        replies = await person.tap(data.draw(st.sampled_from(labels), label="key"))
+            return None
+        label = data.draw(st.sampled_from(labels), label="key")
+        play = partial(person.tap, label)
     elif kind == "press":
         payload = data.draw(st.one_of(random_data, prefixed_data), label="data")
         on = [message.message_id for message in person.inbox]
-        if on:
-            message_id = data.draw(st.sampled_from(on), label="on message")
-            replies = await person.press(payload, chat.messages[message_id])
-        else:  # a query without a message, as only inline mode sends: the gate lets it go
-            update_id = emulator.press_button(person.user_id, 424242, payload)
-            await emulator.wait_confirmed(update_id)
-            replies, is_tap = [], False  # nothing to answer it in
+        if not on:  # a query without a message, as only inline mode sends: the gate lets it go
+            return Action(person, kind, partial(inline_query, story, person, payload), False, False)
+        message_id = data.draw(st.sampled_from(on), label="on message")
+        play = partial(person.press, payload, chat.messages[message_id])
     elif kind == "photo":
         caption = data.draw(st.none() | texts.map(lambda text: text[:1024]), label="caption")
-        replies = await person.send_photo(caption=caption)
+        play = partial(person.send_photo, caption=caption)
     elif kind == "document":
         name = data.draw(st.sampled_from(["a.pdf", "x.xlsx", "<b>.txt", "🥁", ".."]), label="f")
-        mime = data.draw(st.sampled_from(["application/pdf", "image/png", "text/plain"]))
-        replies = await person.send_document(data.draw(st.binary(max_size=64)), name, mime)
+        mime = data.draw(
+            st.sampled_from(["application/pdf", "image/png", "text/plain"]), label="mime"
+        )
+        content = data.draw(st.binary(max_size=64), label="bytes")
+        play = partial(person.send_document, content, name, mime)
     elif kind == "sticker":
-        replies = await person.send_sticker(data.draw(st.sampled_from(["👍", "🥁", "❤️"])))
+        emoji = data.draw(st.sampled_from(["👍", "🥁", "❤️"]), label="emoji")
+        play = partial(person.send_sticker, emoji)
     elif kind == "contact":
         mine = data.draw(st.booleans(), label="own")
-        phone = data.draw(st.sampled_from(["+6281234567890", "0812", "+1 (555) 000", "x"]))
-        replies = await person.share_contact(phone, own=mine)
+        phone = data.draw(
+            st.sampled_from(["+6281234567890", "0812", "+1 (555) 000", "x"]), label="phone"
+        )
+        play = partial(person.share_contact, phone, own=mine)
     elif kind == "location":
         latitude = data.draw(st.floats(-90, 90), label="lat")
         longitude = data.draw(st.floats(-180, 180), label="lon")
-        replies = await person.send_location(latitude, longitude)
+        play = partial(person.send_location, latitude, longitude)
     else:
         own = [m for m in chat.messages.values() if not m.from_bot]
         if not own or "text" not in own[-1].content:
-            return
-        replies = await person.edit_last_sent(data.draw(texts, label="edited"))
-    check(story, person, replies, answered=expect_reply)
-    if is_tap:
-        answers = len(person.callback_answers) - taps_answered
-        assert answers == 1, f"a tap was answered {answers} times"
+            return None
+        edited = data.draw(texts, label="edited")
+        play = partial(person.edit_last_sent, edited)
+    return Action(person, kind, play, expect_reply=not is_tap, is_tap=is_tap)
 
 
-def group_chat(emulator: BotApiEmulator, kind: str) -> Chat:
-    """The group or supergroup where the bot is a member, made on first use."""
-    chat_id = GROUPS[kind]
+async def inline_query(story: Story, person: Person, payload: str) -> list[ChatMessage]:
+    """A button query without a message; nothing to answer it in."""
+    emulator = story.bot.emulator
+    update_id = emulator.press_button(person.user_id, 424242, payload)
+    await emulator.wait_confirmed(update_id, within=WAIT_SECONDS)
+    return []
+
+
+async def play_together(story: Story, actions: list[Action]) -> None:
+    """Push every action's update before any is answered; check each once all are confirmed.
+
+    Each person acts at most once, so what came to their chat meanwhile and the answers to
+    their taps are theirs, but for notices caused by the others.
+    """
+    taps_answered = [len(action.person.callback_answers) for action in actions]
+    # Each action's update is pushed as its task starts, before the first of them waits.
+    replies = await asyncio.gather(*(action.play() for action in actions))
+    for action, answers, before in zip(actions, replies, taps_answered, strict=True):
+        check(story, action.person, answers, answered=action.expect_reply)
+        if action.is_tap:
+            count = len(action.person.callback_answers) - before
+            assert count == 1, f"a tap was answered {count} times"
+
+
+def group_chat(emulator: BotApiEmulator, kind: str, number: int = 0) -> Chat:
+    """A group or supergroup where the bot is a member, made on first use."""
+    chat_id = GROUPS[kind] - number
     if chat_id not in emulator.chats:
         emulator.chats[chat_id] = Chat(chat_id, kind, title="Koperasi Kendang")
     return emulator.chats[chat_id]
@@ -390,7 +488,8 @@ async def elsewhere(story: Story, person: Person, kind: str, data: st.DataObject
     db_path = story.bot.settings.db_path
     before = standing(db_path)
     sent, taps_answered = len(story.sent), len(person.callback_answers)
-    group = group_chat(emulator, data.draw(st.sampled_from(sorted(GROUPS)), label="group"))
+    number = data.draw(st.integers(0, GROUPS_OF_A_KIND - 1), label="which")
+    group = group_chat(emulator, data.draw(st.sampled_from(sorted(GROUPS)), label="group"), number)
     user = emulator.user(person.user_id)
     pointers: tuple[int, ...] = (0,)  # how many pointers to the private chat may be sent
     if kind == "group":
@@ -426,12 +525,13 @@ async def elsewhere(story: Story, person: Person, kind: str, data: st.DataObject
                 content["forward_origin"] = {
                     "type": "channel", "chat": CHANNEL, "message_id": 1, "date": int(time.time())
                 }  # fmt: skip
-            update_id = post(emulator, group_chat(emulator, "supergroup"), sender, content)
+            group = group_chat(emulator, "supergroup", number)  # the channel's discussion group
+            update_id = post(emulator, group, sender, content)
             # Whether a channel's command deserves a pointer is moot; more than one is wrong.
             pointers = (0, 1) if text.startswith("/") else (0,)
     else:
         where = data.draw(st.sampled_from([*sorted(GROUPS), "channel"]), label="where")
-        chat = CHANNEL if where == "channel" else group_chat(emulator, where).to_api()
+        chat = CHANNEL if where == "channel" else group_chat(emulator, where, number).to_api()
         statuses = ["left", "kicked", "administrator"] + ([] if where == "channel" else ["member"])
         change = st.lists(st.sampled_from(statuses), min_size=2, max_size=2, unique=True)
         old, new = data.draw(change, label="membership")
@@ -441,7 +541,7 @@ async def elsewhere(story: Story, person: Person, kind: str, data: st.DataObject
     answers = story.sent[sent:]
     assert len(answers) in pointers, f"the bot sent {[m.plain for m in answers]} after a {kind}"
     for answer in answers:
-        assert answer.chat_id in GROUPS.values(), f"a {kind} was answered in {answer.chat_id}"
+        assert answer.chat_id == group.id, f"a {kind} was answered in {answer.chat_id}"
         assert any(pointer in answer.plain for pointer in POINTERS), answer.plain
     assert standing(db_path) == before, "an update from outside changed where things stand"
     assert len(person.callback_answers) - taps_answered <= 1
@@ -576,12 +676,13 @@ async def play(data: st.DataObject, folder: Path) -> None:
     logging.getLogger().addHandler(collect)
     stop = asyncio.Event()
     bot_settings = make_settings(emulator, folder / "kendang.db")
+    await prepare(bot_settings.db_path)
     task = asyncio.create_task(serve(bot_settings, TOKEN, stop))
     try:
         await _wait_until_polling(emulator, task)
         bot = RunningBot(emulator, bot_settings)
         admin = bot.admin()
-        artisan = await active_artisan(bot)
+        artisan = bot.person(ARTISAN_ID, "Sri", "id")
         buyer = await active_buyer(bot)
         pending = await register_pending_artisan(bot, 1002)
         await trade(bot, admin, artisan, buyer)
@@ -590,9 +691,9 @@ async def play(data: st.DataObject, folder: Path) -> None:
         story = Story(bot, [unknown, pending, artisan, buyer, admin], errors)
         emulator.on_message(story.sent.append)
         check(story, admin, [], answered=False)
-        # A fifth of the steps are cheap ones from outside the private chats: more steps keep the
-        # flows as deep as before.
-        for _ in range(data.draw(st.integers(25, 44), label="steps")):
+        # A fifth of the steps are cheap ones from outside the private chats; the others are
+        # over two actions on average: about as many actions as 25 to 44 steps of one.
+        for _ in range(data.draw(st.integers(12, 24), label="steps")):
             await step(story, data)
         for (state,) in sorted(story.states):
             event(f"conversation state reached: {state}")
