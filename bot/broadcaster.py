@@ -116,7 +116,9 @@ class Broadcaster:
         unanswered = 0
         while not stop.is_set():
             await self._pace(stop)
-            await self._turn(recipient.telegram_id, stop)
+            await self._application.bot_data.pacer.background_turn_unless_stopped(
+                recipient.telegram_id, stop
+            )
             if stop.is_set():
                 return
             try:
@@ -190,16 +192,6 @@ class Broadcaster:
         # After a slow answer the next message may follow at once, but never a burst.
         slot = max(self._next_send, time.monotonic() - self._interval)
         self._next_send = slot + self._interval
-
-    async def _turn(self, chat_id: int, stop: asyncio.Event) -> None:
-        """Wait for the chat's turn within the budget shared with replies and notices."""
-        turn = asyncio.ensure_future(self._application.bot_data.pacer.background_turn(chat_id))
-        stopped = asyncio.ensure_future(stop.wait())
-        try:
-            await asyncio.wait({turn, stopped}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            turn.cancel()
-            stopped.cancel()
 
     def achieved_rate(self) -> float | None:
         """Messages a second over the last messages sent, None before there are two."""

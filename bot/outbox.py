@@ -26,7 +26,7 @@ from telegram.ext import ExtBot
 
 from bot.outbox_requests import make_request, markup_json
 from bot.outbox_tally import UpdateTally
-from bot.pacing import Pacer, retry_seconds, sleep_unless_stopped
+from bot.pacing import Pacer, first_of, retry_seconds, sleep_unless_stopped
 from bot.replies import SENDING_ANNOUNCEMENTS
 from bot.telegram_http import no_answer
 from storage import Storage
@@ -307,9 +307,7 @@ class Outbox:
                     if chat_id not in self._workers:
                         self._workers[chat_id] = asyncio.create_task(self._work(chat_id, stop))
                 self._to_start.clear()
-                await _first_of(
-                    self._woken.wait(), stop.wait(), seconds=look_again_at - loop.time()
-                )
+                await first_of(self._woken.wait(), stop.wait(), seconds=look_again_at - loop.time())
         finally:
             loaded.set()
             await self._stop_workers()
@@ -347,7 +345,7 @@ class Outbox:
                         if chat_id in self._again:
                             continue
                         return
-                    if not await self._turn(chat_id, stop):
+                    if not await self._pacer.background_turn_unless_stopped(chat_id, stop):
                         return
                     # Read it again: a copy may have been revised while waiting for the turn.
                     row = await self._storage.outbox.get(head.id)
@@ -407,18 +405,6 @@ class Outbox:
         await self._sent(row, message_id)
         return 0.0
 
-    async def _turn(self, chat_id: int, stop: asyncio.Event) -> bool:
-        """Wait for the pacer's turn to write to the chat; False when stopped first."""
-        turn = asyncio.ensure_future(self._pacer.background_turn(chat_id))
-        stopped = asyncio.ensure_future(stop.wait())
-        try:
-            await asyncio.wait({turn, stopped}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            stopped.cancel()
-            if not turn.done():
-                turn.cancel()
-        return turn.done() and not turn.cancelled()
-
     async def _sent(self, row: QueuedMessage, message_id: int | None) -> None:
         # The copy is recorded before the row is marked: a refresh that finds the row no
         # longer queued then finds the copy, and edits it.
@@ -445,13 +431,3 @@ class Outbox:
 
 def _backoff(tries: int) -> float:
     return min(BACKOFF_SECONDS * 2.0 ** (tries - 1), MAX_BACKOFF_SECONDS)
-
-
-async def _first_of(*waits: Awaitable[object], seconds: float) -> None:
-    """Wait until the first of `waits` is done, or `seconds` pass; cancel the rest."""
-    tasks = [asyncio.ensure_future(wait) for wait in waits]
-    try:
-        await asyncio.wait(tasks, timeout=max(0.0, seconds), return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in tasks:
-            task.cancel()

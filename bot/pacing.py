@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -121,6 +121,12 @@ class Pacer:
         """Wait for this chat's turn within its limit, leaving the replies' reserve."""
         await self._turn(chat_id, self._background, leave=self._reserve)
 
+    async def background_turn_unless_stopped(self, chat_id: int, stop: asyncio.Event) -> bool:
+        """Take a background turn, unless `stop` is set first; True when the turn was taken."""
+        turn = asyncio.ensure_future(self.background_turn(chat_id))
+        await first_of(turn, stop.wait())
+        return turn.done() and not turn.cancelled()
+
     async def _turn(self, chat_id: int | None, queue: asyncio.Lock, *, leave: float | None) -> None:
         """Wait for the chat's turn, then for room in the overall budget (none: not counted)."""
         async with self._chat_queue(chat_id):
@@ -217,3 +223,14 @@ async def sleep_unless_stopped(stop: asyncio.Event, seconds: float) -> None:
         await asyncio.wait_for(stop.wait(), timeout=seconds)
     except TimeoutError:
         return
+
+
+async def first_of(*waits: Awaitable[object], seconds: float | None = None) -> None:
+    """Wait until the first of `waits` is done, or `seconds` pass; cancel the rest."""
+    tasks = [asyncio.ensure_future(wait) for wait in waits]
+    try:
+        timeout = None if seconds is None else max(0.0, seconds)
+        await asyncio.wait(tasks, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()

@@ -19,7 +19,7 @@ from telegram import Update
 from telegram.error import InvalidToken, RetryAfter, TelegramError, TimedOut
 
 from bot.context import BotApplication
-from bot.pacing import retry_seconds, sleep_unless_stopped
+from bot.pacing import first_of, retry_seconds, sleep_unless_stopped
 from bot.updates import ALLOWED_UPDATES, Tracking, UpdateProcessor
 from storage.state import StateStore
 
@@ -109,17 +109,9 @@ class Window:
     async def progress(self, stop: asyncio.Event) -> None:
         """Wait until an open update finishes, or a moment passes, or `stop` is set."""
         waiters = [tracking.finished for tracking in self._open.values()]
-        if not waiters:
-            return
-        finished = asyncio.ensure_future(asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED))
-        stopped = asyncio.ensure_future(stop.wait())
-        try:
-            await asyncio.wait(
-                {finished, stopped}, timeout=RECHECK_SECONDS, return_when=asyncio.FIRST_COMPLETED
-            )
-        finally:
-            finished.cancel()
-            stopped.cancel()
+        if waiters:
+            finished = asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            await first_of(finished, stop.wait(), seconds=RECHECK_SECONDS)
 
 
 def _committed(tracking: Tracking) -> bool:
@@ -182,9 +174,7 @@ async def poll(
             if window.replays:
                 replays = {tracking.finished for tracking in window.replays}
                 window.replays = []
-                replayed = asyncio.ensure_future(asyncio.wait(replays))
-                await asyncio.wait({replayed, stop_waiter}, return_when=asyncio.FIRST_COMPLETED)
-                replayed.cancel()
+                await first_of(asyncio.wait(replays), stop.wait())
             elif not new and busy:
                 await window.progress(stop)
     finally:
