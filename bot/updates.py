@@ -178,9 +178,10 @@ class UpdateProcessor:
         owners = {person}
         if update.effective_chat is not None:
             owners.add(update.effective_chat.id)
-        busy = {other for other in self._lanes if other != person}
         try:
-            await self._persistence.commit(update.update_id, owners=owners, busy=busy)
+            # Whoever has a lane has an update in progress; this person's own changes are
+            # theirs by `owners` first.
+            await self._persistence.commit(update.update_id, owners=owners, busy=self._lanes.keys())
         except sqlite3.DatabaseError as error:
             fault = storage_fault(error)
             if fault is None:
