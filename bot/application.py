@@ -122,8 +122,7 @@ def build_application(settings: Settings, storage: Storage, token: str) -> Assem
         .updater(None)
         .build()
     )
-    application.bot_data.bind(settings, storage)
-    application.bot_data.pacer = pacer
+    application.bot_data.bind(settings, storage, pacer)
     application.bot_data.outbox = Outbox(application.bot, storage, pacer)
 
     # The gate identifies the sender and stops updates from groups before any flow sees them.

@@ -23,15 +23,22 @@ class Services:
         self._storage: Storage | None = None
         # Kept in memory only: after a restart the admins may be alerted once more.
         self.storage_alarm = StorageAlarm()
-        # Telegram's limits, shared by replies, notices and announcements.
-        self.pacer = Pacer()
+        self._pacer: Pacer | None = None
         # Messages to third parties; set once the bot it sends with is built.
         self._outbox: Outbox | None = None
 
-    def bind(self, settings: Settings, storage: Storage) -> None:
-        """Attach the settings and the opened storage."""
+    def bind(self, settings: Settings, storage: Storage, pacer: Pacer) -> None:
+        """Attach the settings, the opened storage and the keeper of Telegram's limits."""
         self._settings = settings
         self._storage = storage
+        self._pacer = pacer
+
+    @property
+    def pacer(self) -> Pacer:
+        """Telegram's limits, shared by replies, notices and announcements."""
+        if self._pacer is None:
+            raise RuntimeError("services are not bound yet")
+        return self._pacer
 
     @property
     def settings(self) -> Settings:
