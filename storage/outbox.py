@@ -11,29 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from storage.clock import now_text
 from storage.db import Database
 
-_FIELDS = (
-    "id",
-    "chat_id",
-    "action",
-    "text",
-    "parse_mode",
-    "reply_markup",
-    "photo_file_id",
-    "document",
-    "file_name",
-    "message_id",
-    "copy_of",
-    "revision",
-    "update_id",
-    "sequence",
-    "status",
-    "attempts",
-    "error",
-    "sent_message_id",
-    "queued_at",
-    "done_at",
-)
-_COLUMNS = ", ".join(_FIELDS)
+# What a message is: written when it is queued (a revision rewrites the text and markup).
 _CONTENT = (
     "chat_id",
     "action",
@@ -45,6 +23,21 @@ _CONTENT = (
     "file_name",
     "message_id",
     "copy_of",
+)
+_COLUMNS = ", ".join(
+    (
+        "id",
+        *_CONTENT,
+        "revision",
+        "update_id",
+        "sequence",
+        "status",
+        "attempts",
+        "error",
+        "sent_message_id",
+        "queued_at",
+        "done_at",
+    )
 )
 _INSERT = (
     f"INSERT OR IGNORE INTO outbox ({', '.join(_CONTENT)}, update_id, sequence, queued_at)"
