@@ -12,6 +12,7 @@ import httpx
 
 from bot.emulator import BotApiEmulator, Person
 from bot.serve import serve
+from bot.settings import Settings
 from tests.conftest import TOKEN, make_settings
 
 
@@ -22,18 +23,23 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-async def test_webhook_mode_answers_and_refuses_requests_without_the_secret(
-    emulator: BotApiEmulator, tmp_path: Path
-) -> None:
+def webhook_settings(emulator: BotApiEmulator, tmp_path: Path) -> Settings:
+    """Test settings for webhook mode on a free loopback port, with a secret."""
     port = free_port()
-    url = f"http://127.0.0.1:{port}/telegram-hook"
-    settings = make_settings(
+    return make_settings(
         emulator,
         tmp_path / "kendang.db",
-        webhook_url=url,
+        webhook_url=f"http://127.0.0.1:{port}/telegram-hook",
         webhook_secret="s3cret_T0ken",
         webhook_port=port,
     )
+
+
+async def test_webhook_mode_answers_and_refuses_requests_without_the_secret(
+    emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    settings = webhook_settings(emulator, tmp_path)
+    url = str(settings.webhook_url)
     stop = asyncio.Event()
     task = asyncio.create_task(serve(settings, TOKEN, stop))
     try:

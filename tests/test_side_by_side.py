@@ -25,9 +25,9 @@ from bot.replies import MAX_RETRIES
 from bot.serve import serve
 from handlers.artisan_registration import SUBMIT, VILLAGE_PREFIX
 from handlers.menu import CHOOSE_ARTISAN
-from tests.conftest import ADMIN_ANI, ADMIN_BUDI, TOKEN, RunningBot, make_settings
+from tests.conftest import ADMIN_ANI, ADMIN_BUDI, TOKEN, RunningBot
 from tests.test_durability import STARTUP_SECONDS, BotProcess
-from tests.test_modes import free_port
+from tests.test_modes import webhook_settings
 from tests.test_onboarding import register_artisan
 from tests.test_reporting import cards_for, report_drums, reports
 from tests.test_reporting import send_data as report_send_data
@@ -681,15 +681,7 @@ def cycle(name: str) -> list[tuple[str, str]]:
 async def test_webhook_serves_two_people_side_by_side_each_in_order(
     emulator: BotApiEmulator, tmp_path: Path
 ) -> None:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/telegram-hook"
-    settings = make_settings(
-        emulator,
-        tmp_path / "kendang.db",
-        webhook_url=url,
-        webhook_secret="s3cret_T0ken",
-        webhook_port=port,
-    )
+    settings = webhook_settings(emulator, tmp_path)
     stop = asyncio.Event()
     task = asyncio.create_task(serve(settings, TOKEN, stop))
     try:
