@@ -22,39 +22,27 @@ from bot.replies import RetryAfterTooManyRequests
 from bot.settings import Settings
 from bot.telegram_http import AiohttpRequest
 from bot.updates import MAX_CONCURRENT_UPDATES, UpdateProcessor
-from handlers import (
+from handlers import errors, fallback, gate
+from handlers.announcements import compose as announcement_compose
+from handlers.announcements import listing as announcement_list
+from handlers.catalogue import admin as catalogue_admin
+from handlers.catalogue import rates, shop, watching
+from handlers.containers import opening as container_opening
+from handlers.containers import view as container_view
+from handlers.insights import charts, exports, production, statements, summary
+from handlers.insights import menu as insights_menu
+from handlers.members import (
     approvals,
     artisan_registration,
-    broadcast_compose,
-    broadcast_list,
     buyer_registration,
-    catalogue_admin,
-    charts,
-    container_admin,
-    container_view,
-    errors,
-    exports,
-    fallback,
-    gate,
-    insights_menu,
+    directory,
     language,
-    members,
     menu,
-    my_orders,
-    needed_now,
-    order_review,
-    ordering,
-    payments,
-    production,
-    rates,
-    reporting,
-    review,
-    shop,
-    statements,
-    stock_admin,
-    summary,
-    watching,
 )
+from handlers.money import payments, stock_corrections
+from handlers.orders import decisions as order_decisions
+from handlers.orders import my_orders, needed_now, ordering
+from handlers.reports import reporting, review
 from storage import Storage
 
 logger = logging.getLogger(__name__)
@@ -138,16 +126,16 @@ def build_application(settings: Settings, storage: Storage, token: str) -> Assem
             *review.handlers(),
             *catalogue_admin.handlers(),
             *payments.handlers(),
-            *stock_admin.handlers(),
+            *stock_corrections.handlers(),
             *ordering.handlers(),
             *watching.handlers(),
-            *container_admin.handlers(),
+            *container_opening.handlers(),
             *rates.handlers(),
-            *broadcast_compose.handlers(),
+            *announcement_compose.handlers(),
             *menu.handlers(),
             *shop.handlers(),
             *my_orders.handlers(),
-            *order_review.handlers(),
+            *order_decisions.handlers(),
             *container_view.handlers(),
             *needed_now.handlers(),
             # How the cooperative is doing: a menu, then each view by its own button prefix.
@@ -158,11 +146,11 @@ def build_application(settings: Settings, storage: Storage, token: str) -> Assem
             *exports.handlers(),
             *production.handlers(),
             *approvals.handlers(),
-            *members.handlers(),
+            *directory.handlers(),
             # After the announcement conversation, which takes the progress buttons itself
             # while an announcement is being written; its catch-all for bc: buttons refuses
             # non-admins and answers stale buttons.
-            *broadcast_list.handlers(),
+            *announcement_list.handlers(),
             *language.handlers(),
             *fallback.handlers(),
         ],

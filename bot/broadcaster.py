@@ -23,7 +23,7 @@ from bot.i18n import resolve_locale
 from bot.pacing import retry_seconds, sleep_unless_stopped
 from bot.replies import SENDING_ANNOUNCEMENTS
 from bot.telegram_http import no_answer
-from handlers.broadcast_screens import progress_screen
+from handlers.announcements.screens import progress_screen
 from handlers.common import translator_for
 from storage import Storage
 from storage.broadcasts import Broadcast, BroadcastStatus, Delivery, DeliveryStatus

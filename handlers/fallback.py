@@ -7,7 +7,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 
 from bot.context import BotContext
 from handlers.common import answer_button, column, reply
-from handlers.menu import MAIN_MENU
+from handlers.members.menu import MAIN_MENU
 
 
 async def nothing_to_cancel(update: Update, context: BotContext) -> None:

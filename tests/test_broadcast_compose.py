@@ -13,7 +13,7 @@ import pytest
 
 from bot.emulator import Person
 from bot.emulator.world import ChatMessage
-from handlers.broadcast_schedule import parse_moment
+from handlers.announcements.schedule import parse_moment
 from storage import Storage
 from storage.broadcasts import Audience, BroadcastDraft
 from tests.conftest import ADMIN_BUDI, RunningBot, active_artisan, active_buyer

@@ -24,8 +24,8 @@ from bot.charts import (
 from bot.emulator import Person
 from bot.emulator.world import ChatMessage
 from bot.i18n import Translator
-from handlers.charts import BY_SIZE, BY_VILLAGE, CONTAINER, CONTAINERS, STOCK
-from handlers.insights_menu import CHARTS
+from handlers.insights.charts import BY_SIZE, BY_VILLAGE, CONTAINER, CONTAINERS, STOCK
+from handlers.insights.menu import CHARTS
 from storage import Storage
 from storage.models import ArtisanApplication, BuyerApplication, DrumModel, MemberStatus
 from tests.conftest import ADMIN_ANI, ADMIN_BUDI, Clock, RunningBot, active_artisan, active_buyer

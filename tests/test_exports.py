@@ -25,10 +25,10 @@ from bot.spreadsheets import (
     build_workbook,
     sheet_title,
 )
-from handlers import exports as exports_handlers
-from handlers.export_tables import export_tables
-from handlers.exports import Span, choices, parse_span
-from handlers.insights_menu import EXPORTS
+from handlers.insights import exports as exports_handlers
+from handlers.insights.export_tables import export_tables
+from handlers.insights.exports import Span, choices, parse_span
+from handlers.insights.menu import EXPORTS
 from storage import Storage
 from storage.exports import ExportData
 from storage.models import (

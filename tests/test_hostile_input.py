@@ -90,8 +90,8 @@ ANYONE = st.sampled_from([UNKNOWN, PENDING, ARTISAN, BUYER, ADMIN, ADMIN, ARTISA
 def callback_prefixes() -> list[str]:
     """Every callback-data constant the handlers define, such as "appr:yes:" or "cat:open:"."""
     found: set[str] = set()
-    for info in pkgutil.iter_modules(handlers.__path__):
-        module = importlib.import_module(f"handlers.{info.name}")
+    for info in pkgutil.walk_packages(handlers.__path__, "handlers."):
+        module = importlib.import_module(info.name)
         for name, value in vars(module).items():
             if (
                 name.isupper()

@@ -15,7 +15,7 @@ import pytest
 from bot.emulator import BotApiEmulator, Person
 from bot.emulator.world import ChatMessage
 from bot.serve import serve
-from handlers.menu import MY_REPORTS, REPORT
+from handlers.members.menu import MY_REPORTS, REPORT
 from storage import Storage
 from tests.conftest import (
     ADMIN_ANI,

@@ -23,8 +23,8 @@ from bot.emulator import BotApiEmulator, Person
 from bot.emulator.world import ChatMessage
 from bot.replies import MAX_RETRIES
 from bot.serve import serve
-from handlers.artisan_registration import SUBMIT, VILLAGE_PREFIX
-from handlers.menu import CHOOSE_ARTISAN
+from handlers.members.artisan_registration import SUBMIT, VILLAGE_PREFIX
+from handlers.members.menu import CHOOSE_ARTISAN
 from tests.conftest import ADMIN_ANI, ADMIN_BUDI, TOKEN, RunningBot
 from tests.test_durability import STARTUP_SECONDS, BotProcess
 from tests.test_modes import webhook_settings

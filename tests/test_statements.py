@@ -11,7 +11,7 @@ from bot.emulator.world import ChatMessage
 from bot.i18n import translator
 from bot.periods import Period, this_month
 from bot.statement_pdf import render_statement_pdf
-from handlers.statement_screens import (
+from handlers.insights.statement_screens import (
     file_name,
     month_key,
     months_back,

@@ -24,8 +24,8 @@ from pathlib import Path
 
 from bot.emulator import BotApiEmulator, ChatMessage, Person
 from bot.serve import serve
-from handlers.exports import choices
-from handlers.statement_screens import month_key, months_back
+from handlers.insights.exports import choices
+from handlers.insights.statement_screens import month_key, months_back
 from storage import Storage
 from tests.bench.broadcast import Chatter, percentile
 from tests.bench.production import _migrate, build

@@ -73,7 +73,7 @@ from typing import Any
 from bot.emulator import ApiError, BotApiEmulator, ChatMessage
 from bot.emulator.world import StoredFile, png_image
 from bot.settings import Settings
-from handlers.menu import HELP
+from handlers.members.menu import HELP
 from storage import Storage
 from storage.models import MemberStatus, Role
 from tests.bench import production

@@ -1,0 +1,2 @@
+"""The admins' announcements: composed in both languages for an audience, previewed, sent now or
+scheduled, and followed with Pause, Resume and Cancel."""

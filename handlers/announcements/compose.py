@@ -1,0 +1,380 @@
+"""Admins compose an announcement: audience, message, the other language's version, check."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.context import BotContext
+from bot.i18n import Translator
+from handlers.announcements import listing
+from handlers.announcements.draft import (
+    AUDIENCE,
+    CANCEL,
+    CONFIRM,
+    MAX_CAPTION,
+    MAX_TEXT,
+    MESSAGE,
+    NEW,
+    OTHER,
+    OTHER_TEXT,
+    VILLAGE,
+    WHEN,
+    cancel_button,
+    draft,
+    drop_buttons,
+    end,
+    other_locale,
+    utf16_length,
+)
+from handlers.announcements.preview import CHANGE, LATER, SEND, has_message, send_now, show_summary
+from handlers.announcements.schedule import AT_PATTERN, ask_when, not_a_moment, when_given
+from handlers.announcements.screens import LIST, PREFIX, audience_name
+from handlers.common import (
+    Button,
+    answer_button,
+    answer_or_reply,
+    column,
+    modal_fallbacks,
+    persistent_conversation,
+    refuse_unless_admin,
+    reply,
+    show,
+)
+from storage.broadcasts import Audience
+
+CHOOSE = f"{PREFIX}aud:"
+CHOOSE_VILLAGE = f"{PREFIX}vil:"
+OTHER_VERSION = f"{PREFIX}other:"
+AUDIENCE_PATTERN = re.compile(rf"^{CHOOSE}(everyone|artisans|buyers|village|pending)$")
+VILLAGE_PATTERN = re.compile(rf"^{CHOOSE_VILLAGE}(\d{{1,3}})$")
+OTHER_PATTERN = re.compile(rf"^{OTHER_VERSION}(add|one)$")
+# A keyboard holds at most 100 buttons; the village screen keeps room for Back and Cancel.
+MAX_VILLAGES = 90
+
+
+async def _audience_screen(context: BotContext, *, first: bool) -> tuple[str, InlineKeyboardMarkup]:
+    t, broadcasts = context.t, context.storage.broadcasts
+    count = {
+        audience: t.number(await broadcasts.count(audience))
+        for audience in (Audience.EVERYONE, Audience.ARTISANS, Audience.BUYERS, Audience.PENDING)
+    }
+    villages = len(await broadcasts.villages())
+    buttons: list[Button] = [
+        (t._("👥 Everyone ({count})").format(count=count[Audience.EVERYONE]), f"{CHOOSE}everyone"),
+        (t._("🪘 Artisans ({count})").format(count=count[Audience.ARTISANS]), f"{CHOOSE}artisans"),
+        (t._("🧳 Buyers ({count})").format(count=count[Audience.BUYERS]), f"{CHOOSE}buyers"),
+        (
+            t.ngettext(
+                "🏡 Artisans of one village ({count} village)",
+                "🏡 Artisans of one village ({count} villages)",
+                villages,
+            ).format(count=t.number(villages)),
+            f"{CHOOSE}village",
+        ),
+        (
+            t._("📝 Pending registrations ({count})").format(count=count[Audience.PENDING]),
+            f"{CHOOSE}pending",
+        ),
+    ]
+    if first:
+        buttons.append((t._("📜 Past announcements"), LIST))
+    text = t._(
+        "📣 <b>New announcement</b>\nWho should receive it? The numbers are the people who "
+        "can be reached now (those who blocked the bot are left out)."
+    )
+    return text, column([*buttons, cancel_button(t)])
+
+
+async def start(update: Update, context: BotContext) -> int:
+    """Start a new announcement by asking who it is for."""
+    if not await refuse_unless_admin(update, context):
+        return end(context)
+    await answer_button(update)
+    end(context)
+    # Names this announcement for storage, so that a Send delivered again makes no second one.
+    draft(context)["key"] = secrets.token_hex(8)
+    await show(update, context, *await _audience_screen(context, first=True))
+    return AUDIENCE
+
+
+async def change_audience(update: Update, context: BotContext) -> int:
+    """Ask again who the announcement is for, keeping what was written."""
+    if not await refuse_unless_admin(update, context):
+        return end(context)
+    await answer_button(update)
+    await show(update, context, *await _audience_screen(context, first=False))
+    return AUDIENCE
+
+
+async def _ask_message(update: Update, context: BotContext) -> int:
+    t, data = context.t, draft(context)
+    audience = Audience(data["audience"])
+    text = t._(
+        "To: {audience}\n\n✍️ Send the announcement: a text, or a photo with a caption.\n"
+        "It goes out exactly as you write it, as plain text (bold, links and other formatting "
+        "are not kept): a text up to {text_limit} characters, a caption up to {caption_limit}."
+    ).format(
+        audience=audience_name(t, audience, data.get("village")),
+        text_limit=t.number(MAX_TEXT),
+        caption_limit=t.number(MAX_CAPTION),
+    )
+    await show(update, context, text, column([cancel_button(t)]))
+    return MESSAGE
+
+
+async def _audience_set(
+    update: Update, context: BotContext, audience: Audience, village: str | None = None
+) -> int:
+    """Keep an audience someone in it can be reached; then the message, or the check."""
+    t, data = context.t, draft(context)
+    if not await context.storage.broadcasts.count(audience, village):
+        text = t._("Nobody in this audience can be reached now. Choose another one.")
+        await answer_button(update, text, alert=True)
+        return VILLAGE if audience is Audience.VILLAGE else AUDIENCE
+    await answer_button(update)
+    data["audience"] = audience.value
+    data.pop("villages", None)
+    if village is None:
+        data.pop("village", None)
+    else:
+        data["village"] = village
+    if has_message(context):
+        return await show_summary(update, context, previews=False)
+    return await _ask_message(update, context)
+
+
+async def audience_chosen(update: Update, context: BotContext) -> int:
+    """Take the audience; for one village, show the villages to choose from."""
+    if not await refuse_unless_admin(update, context):
+        return end(context)
+    query = update.callback_query
+    assert query is not None
+    match = AUDIENCE_PATTERN.match(query.data or "")
+    assert match is not None
+    audience = Audience(match[1])
+    if audience is not Audience.VILLAGE:
+        return await _audience_set(update, context, audience)
+    t = context.t
+    villages = (await context.storage.broadcasts.villages())[:MAX_VILLAGES]
+    if not villages:
+        text = t._("No artisan in any village can be reached now.")
+        await answer_button(update, text, alert=True)
+        return AUDIENCE
+    await answer_button(update)
+    # Buttons carry the village's place in this list: names can be longer than callback data.
+    draft(context)["villages"] = [name for name, _ in villages]
+    buttons: list[Button] = [
+        (
+            t._("{village} ({count})").format(village=name, count=t.number(people)),
+            f"{CHOOSE_VILLAGE}{i}",
+        )
+        for i, (name, people) in enumerate(villages)
+    ]
+    buttons.extend([(t._("⬅️ Back"), CHANGE), cancel_button(t)])
+    await show(update, context, t._("🏡 <b>Which village?</b>"), column(buttons))
+    return VILLAGE
+
+
+async def village_chosen(update: Update, context: BotContext) -> int:
+    """Take the village the announcement is for."""
+    if not await refuse_unless_admin(update, context):
+        return end(context)
+    query = update.callback_query
+    assert query is not None
+    match = VILLAGE_PATTERN.match(query.data or "")
+    assert match is not None
+    names = draft(context).get("villages") or []
+    index = int(match[1])
+    if index >= len(names):
+        text = context.t._("This button is no longer active. Choose a village again.")
+        await answer_button(update, text, alert=True)
+        return VILLAGE
+    return await _audience_set(update, context, Audience.VILLAGE, names[index])
+
+
+def _too_long(t: Translator, length: int, *, caption: bool) -> str:
+    if caption:
+        text = t._(
+            "That caption is {length} characters long; a photo's caption can have at most "
+            "{limit}. Please send it again with a shorter one."
+        )
+    else:
+        text = t._(
+            "That text is {length} characters long; an announcement can have at most {limit}. "
+            "Please send a shorter one."
+        )
+    limit = MAX_CAPTION if caption else MAX_TEXT
+    return text.format(length=t.number(length), limit=t.number(limit))
+
+
+def _content(message: Message | None) -> tuple[str, str | None] | None:
+    """The text (or caption) and photo of a message; None when it is neither a text nor a photo."""
+    if message is None:
+        return None
+    if message.text is not None:
+        return message.text, None
+    if message.photo:
+        largest = max(message.photo, key=lambda size: size.width * size.height)
+        return message.caption or "", largest.file_id
+    return None
+
+
+async def message_received(update: Update, context: BotContext) -> int:
+    """Take the announcement: a text, or a photo with a caption; explain anything else."""
+    if not await refuse_unless_admin(update, context):
+        return end(context)
+    t = context.t
+    content = _content(update.message)
+    if content is None or (content[1] is None and not content[0].strip()):
+        text = t._(
+            "I can only announce a text, or a photo with a caption: stickers, files, voice "
+            "messages and the like cannot be sent. Please send a text or a photo."
+        )
+        await reply(update, context, text)
+        return MESSAGE
+    text, photo = content
+    length = utf16_length(text)
+    if length > (MAX_TEXT if photo is None else MAX_CAPTION):
+        await reply(update, context, _too_long(t, length, caption=photo is not None))
+        return MESSAGE
+    data = draft(context)
+    data.update(locale=t.locale, text=text, photo=photo)
+    data.pop("other_text", None)
+    if other_locale(t.locale) == "en":
+        question = t._(
+            "Add a version in English? Members who read English get it; the others get this one."
+        )
+        add = t._("🇬🇧 Add the English version")
+    else:
+        question = t._(
+            "Add a version in Indonesian? Members who read Indonesian get it; the others get "
+            "this one."
+        )
+        add = t._("🇮🇩 Add the Indonesian version")
+    buttons: list[Button] = [
+        (add, f"{OTHER_VERSION}add"),
+        (t._("No, one version for everyone"), f"{OTHER_VERSION}one"),
+        cancel_button(t),
+    ]
+    await reply(update, context, question, column(buttons))
+    return OTHER
+
+
+async def other_chosen(update: Update, context: BotContext) -> int:
+    """Ask for the other language's version, or go on to the check with one version."""
+    if not await refuse_unless_admin(update, context):
+        return end(context)
+    query = update.callback_query
+    assert query is not None
+    await answer_button(update)
+    await drop_buttons(update)
+    if query.data == f"{OTHER_VERSION}one":
+        draft(context).pop("other_text", None)
+        return await show_summary(update, context, previews=True)
+    t, photo = context.t, draft(context).get("photo") is not None
+    if other_locale(t.locale) == "en":
+        text = (
+            t._("Type the English caption for the same photo (up to {limit} characters).")
+            if photo
+            else t._("Type the English version of the announcement (up to {limit} characters).")
+        )
+    else:
+        text = (
+            t._("Type the Indonesian caption for the same photo (up to {limit} characters).")
+            if photo
+            else t._("Type the Indonesian version of the announcement (up to {limit} characters).")
+        )
+    limit = t.number(MAX_CAPTION if photo else MAX_TEXT)
+    await reply(update, context, text.format(limit=limit), column([cancel_button(t)]))
+    return OTHER_TEXT
+
+
+async def other_typed(update: Update, context: BotContext) -> int:
+    """Take the other language's version, then show the previews and the check."""
+    if not await refuse_unless_admin(update, context):
+        return end(context)
+    t, data = context.t, draft(context)
+    message = update.message
+    typed = message.text if message is not None else None
+    if typed is None or not typed.strip():
+        await reply(update, context, t._("Please type the other language's version as text."))
+        return OTHER_TEXT
+    photo = data.get("photo") is not None
+    length = utf16_length(typed)
+    if length > (MAX_CAPTION if photo else MAX_TEXT):
+        await reply(update, context, _too_long(t, length, caption=photo))
+        return OTHER_TEXT
+    data["other_text"] = typed
+    return await show_summary(update, context, previews=True)
+
+
+async def leave_for_list(update: Update, context: BotContext) -> int:
+    """Leave the new announcement, nothing written yet, for the list of past ones."""
+    if has_message(context):
+        await busy(update, context)
+        return AUDIENCE
+    end(context)
+    await listing.show_list(update, context)
+    return end(context)
+
+
+async def cancel(update: Update, context: BotContext) -> int:
+    """Leave the announcement, saving nothing."""
+    await answer_button(update)
+    await show(update, context, context.t._("Announcement cancelled. Nothing was saved."))
+    return end(context)
+
+
+async def busy(update: Update, context: BotContext) -> None:
+    """Answer anything else in the middle of an announcement, and stay at the step."""
+    text = context.t._(
+        "You are writing an announcement. Finish this step, or send /cancel to stop."
+    )
+    await answer_or_reply(update, context, text)
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
+    """Return the announcement conversation."""
+    private = filters.ChatType.PRIVATE
+    content = private & ~filters.COMMAND
+    changing = CallbackQueryHandler(change_audience, pattern=f"^{CHANGE}$")
+    conversation = persistent_conversation(
+        name="broadcast",
+        entry_points=[
+            CommandHandler("broadcast", start, filters=private),
+            CallbackQueryHandler(start, pattern=f"^{NEW}$"),
+        ],
+        states={
+            AUDIENCE: [
+                CallbackQueryHandler(audience_chosen, pattern=AUDIENCE_PATTERN),
+                CallbackQueryHandler(leave_for_list, pattern=f"^{LIST}$"),
+            ],
+            VILLAGE: [CallbackQueryHandler(village_chosen, pattern=VILLAGE_PATTERN), changing],
+            MESSAGE: [MessageHandler(content, message_received)],
+            OTHER: [CallbackQueryHandler(other_chosen, pattern=OTHER_PATTERN)],
+            OTHER_TEXT: [MessageHandler(content, other_typed)],
+            CONFIRM: [
+                CallbackQueryHandler(send_now, pattern=f"^{SEND}$"),
+                CallbackQueryHandler(ask_when, pattern=f"^{LATER}$"),
+                changing,
+            ],
+            WHEN: [
+                CallbackQueryHandler(when_given, pattern=AT_PATTERN),
+                MessageHandler(content & filters.TEXT, when_given),
+                MessageHandler(content, not_a_moment),
+            ],
+        },
+        fallbacks=modal_fallbacks(
+            cancel,
+            busy,
+            cancel_data=CANCEL,
+            also=listing.action_handlers(),
+            anything_else=True,
+        ),
+    )
+    return [conversation]

@@ -1,0 +1,93 @@
+"""The announcement an admin is composing, kept small and plain in persisted user data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Message, Update
+from telegram.error import BadRequest
+from telegram.ext import ConversationHandler
+
+from bot.context import BotContext
+from bot.i18n import Translator
+from handlers import drafts
+from handlers.announcements.screens import PREFIX, progress_screen
+from handlers.common import Button, reply
+from storage.broadcasts import Audience, BroadcastDraft, BroadcastSummary
+
+AUDIENCE, VILLAGE, MESSAGE, OTHER, OTHER_TEXT, CONFIRM, WHEN = range(7)
+END = ConversationHandler.END
+DRAFT = "broadcast"
+
+NEW = f"{PREFIX}new"
+CANCEL = f"{PREFIX}cancel"
+# Telegram's limits, in UTF-16 code units, for a text and for a photo's caption.
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+
+
+def draft(context: BotContext) -> dict[str, Any]:
+    """Return the announcement being composed, kept in persisted user data."""
+    return drafts.draft(context, DRAFT)
+
+
+def end(context: BotContext) -> int:
+    """Forget the draft and leave the conversation."""
+    drafts.discard(context, DRAFT)
+    return END
+
+
+def cancel_button(t: Translator) -> Button:
+    """The button that leaves the announcement, saving nothing."""
+    return (t._("✖️ Cancel"), CANCEL)
+
+
+def other_locale(locale: str) -> str:
+    """The other of the bot's two languages."""
+    return "en" if locale == "id" else "id"
+
+
+def utf16_length(text: str) -> int:
+    """Count text as Telegram does, in UTF-16 code units (an emoji may count two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def composed(context: BotContext) -> BroadcastDraft | None:
+    """Return the draft as storage takes it; None while it lacks its audience or message."""
+    data = draft(context)
+    if "audience" not in data or "text" not in data:
+        return None
+    return BroadcastDraft(
+        audience=Audience(data["audience"]),
+        village=data.get("village"),
+        locale=data["locale"],
+        text=data["text"],
+        other_text=data.get("other_text"),
+        photo_file_id=data.get("photo"),
+    )
+
+
+async def drop_buttons(update: Update) -> None:
+    """Take the buttons off the tapped message, so that a second tap cannot repeat the step."""
+    query = update.callback_query
+    message = query.message if query is not None else None
+    if query is None or not isinstance(message, Message) or message.text is None:
+        return
+    # The text is sent again because PTB adds the default parse mode to every edit, and
+    # editMessageReplyMarkup takes none.
+    try:
+        await query.edit_message_text(message.text_html, reply_markup=None)
+    except BadRequest as error:
+        problem = str(error).lower()
+        if "not modified" not in problem and "not found" not in problem:
+            raise
+
+
+async def post_progress(update: Update, context: BotContext, summary: BroadcastSummary) -> None:
+    """Send the progress message of a new announcement and remember it for the sender."""
+    text, markup = progress_screen(context.t, summary, context.settings.zone)
+    message = await reply(update, context, text, markup)
+    if message is not None:
+        await context.storage.broadcasts.set_progress_message(
+            summary.broadcast.id, message.chat_id, message.message_id
+        )

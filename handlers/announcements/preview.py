@@ -1,0 +1,172 @@
+"""The composed announcement as members will see it, who gets which version, and Send now."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup, Update
+
+from bot.context import BotContext
+from bot.i18n import Translator, resolve_locale
+from handlers.announcements.draft import (
+    CONFIRM,
+    cancel_button,
+    composed,
+    draft,
+    drop_buttons,
+    end,
+    other_locale,
+    post_progress,
+)
+from handlers.announcements.screens import PREFIX, audience_name
+from handlers.common import Button, answer_button, column, refuse_unless_admin, reply, show
+from storage.broadcasts import BroadcastDraft
+
+SEND = f"{PREFIX}send"
+LATER = f"{PREFIX}later"
+CHANGE = f"{PREFIX}change"
+
+
+def _preview_title(t: Translator, locale: str, versions: int) -> str:
+    if versions == 1:
+        return t._("👀 <b>Preview</b>, exactly as members will see it:")
+    if locale == "en":
+        return t._("👀 <b>Preview of the English version</b>:")
+    return t._("👀 <b>Preview of the Indonesian version</b>:")
+
+
+def _version_line(t: Translator, locale: str, count: int) -> str:
+    if locale == "en":
+        text = t.ngettext(
+            "English version: {count} person", "English version: {count} people", count
+        )
+    else:
+        text = t.ngettext(
+            "Indonesian version: {count} person", "Indonesian version: {count} people", count
+        )
+    return text.format(count=t.number(count))
+
+
+async def send_previews(update: Update, context: BotContext) -> None:
+    """Send each version exactly as members will get it: plain text, nothing parsed."""
+    chat = update.effective_chat
+    announcement = composed(context)
+    if chat is None or announcement is None:
+        return
+    versions = [(announcement.locale, announcement.text)]
+    if announcement.other_text is not None:
+        versions.append((other_locale(announcement.locale), announcement.other_text))
+    for locale, text in versions:
+        await reply(update, context, _preview_title(context.t, locale, len(versions)))
+        if announcement.photo_file_id is not None:
+            await context.bot.send_photo(
+                chat.id, photo=announcement.photo_file_id, caption=text or None, parse_mode=None
+            )
+        else:
+            await context.bot.send_message(chat.id, text, parse_mode=None)
+
+
+async def _versions(context: BotContext, announcement: BroadcastDraft) -> dict[str, int]:
+    """Count the recipients per version they get: their own language's, else the one given."""
+    counts = {announcement.locale: 0}
+    if announcement.other_text is not None:
+        counts[other_locale(announcement.locale)] = 0
+    recipients = await context.storage.broadcasts.recipients(
+        announcement.audience, announcement.village
+    )
+    for recipient in recipients:
+        locale = resolve_locale(recipient.chosen_locale, recipient.language_code, has_user=True)
+        reads = locale or context.settings.default_locale
+        counts[reads if reads in counts else announcement.locale] += 1
+    return counts
+
+
+def nobody_screen(t: Translator, announcement: BroadcastDraft) -> tuple[str, InlineKeyboardMarkup]:
+    """Say that nobody would get the announcement; offer another audience or Cancel."""
+    text = t._(
+        "📣 <b>Nobody would receive this announcement</b>\n"
+        "No one in {audience} can be reached now. Choose another audience, or cancel."
+    ).format(audience=audience_name(t, announcement.audience, announcement.village))
+    return text, column([(t._("👥 Change the audience"), CHANGE), cancel_button(t)])
+
+
+async def summary_screen(
+    context: BotContext, announcement: BroadcastDraft
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The check before sending: audience, recipients per version, Send now or Schedule."""
+    t = context.t
+    counts = await _versions(context, announcement)
+    total = sum(counts.values())
+    if total == 0:
+        return nobody_screen(t, announcement)
+    kind = (
+        t._("A photo with a caption")
+        if announcement.photo_file_id is not None
+        else t._("A text message")
+    )
+    lines = [
+        t._("📣 <b>Check the announcement</b>"),
+        t._("To: {audience}").format(
+            audience=audience_name(t, announcement.audience, announcement.village)
+        ),
+        kind,
+        t._("Recipients now: <b>{count}</b>").format(count=t.number(total)),
+        *(_version_line(t, locale, count) for locale, count in counts.items()),
+        "",
+        t._("Send it now, or schedule it for later?"),
+    ]
+    buttons: list[Button] = [
+        (t._("✅ Send now"), SEND),
+        (t._("🕒 Schedule"), LATER),
+        (t._("👥 Change the audience"), CHANGE),
+        cancel_button(t),
+    ]
+    return "\n".join(lines), column(buttons)
+
+
+async def show_summary(update: Update, context: BotContext, *, previews: bool) -> int:
+    """Show the previews (when asked) and the check before sending."""
+    announcement = composed(context)
+    if announcement is None:
+        await reply(update, context, context.t._("Something went wrong. Please start again."))
+        return end(context)
+    if previews:
+        await send_previews(update, context)
+        await reply(update, context, *await summary_screen(context, announcement))
+    else:
+        await show(update, context, *await summary_screen(context, announcement))
+    return CONFIRM
+
+
+async def reachable(update: Update, context: BotContext, announcement: BroadcastDraft) -> bool:
+    """Tell whether anyone would get the announcement now; if nobody, say so."""
+    broadcasts = context.storage.broadcasts
+    if await broadcasts.count(announcement.audience, announcement.village):
+        return True
+    await answer_button(update)
+    await show(update, context, *nobody_screen(context.t, announcement))
+    return False
+
+
+async def send_now(update: Update, context: BotContext) -> int:
+    """Save the announcement with one delivery per recipient; the sender takes it from there."""
+    if not await refuse_unless_admin(update, context):
+        return end(context)
+    announcement = composed(context)
+    user = update.effective_user
+    if announcement is None or user is None:
+        await answer_button(update)
+        await show(update, context, context.t._("Something went wrong. Please start again."))
+        return end(context)
+    if not await reachable(update, context, announcement):
+        return CONFIRM
+    await answer_button(update)
+    summary = await context.storage.broadcasts.create(
+        announcement, by=user.id, client_key=draft(context).get("key")
+    )
+    await drop_buttons(update)
+    await post_progress(update, context, summary)
+    return end(context)
+
+
+def has_message(context: BotContext) -> bool:
+    """Tell whether the announcement's message is already given."""
+    return "text" in draft(context)

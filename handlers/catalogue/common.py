@@ -1,0 +1,208 @@
+"""What the catalogue flows share: callback data, the model card, Rupiah input, the admin check."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import (
+    BaseHandler,
+    ConversationHandler,
+)
+
+from bot.context import BotContext
+from bot.i18n import Translator
+from handlers import drafts
+from handlers.catalogue.drums import model_name, size_details
+from handlers.common import (
+    Button,
+    answer_button,
+    answer_or_reply,
+    column,
+    modal_fallbacks,
+    persistent_conversation,
+    refuse_unless_admin,
+    reply,
+    show,
+)
+from handlers.members.menu import CATALOGUE
+from storage.models import DrumHead, DrumModel, DrumSize, Finish, Wood
+
+END = ConversationHandler.END
+DRAFT = "catalogue"
+PAGE_SIZE = 20
+# No drum costs a hundred million Rupiah: a longer number is a typing slip.
+MAX_PRICE = 100_000_000
+
+LIST = "cat:list:"
+OPEN = "cat:open:"
+SHOW_PHOTO = "cat:pic:"
+ASK_RETIRE = "cat:retire:"
+RETIRE = "cat:retok:"
+RESTORE = "cat:restore:"
+ASK_REMOVE_PHOTO = "cat:rmphoto:"
+REMOVE_PHOTO = "cat:rmphok:"
+UNDO_PRICES = "cat:undo:"
+ADD = "cat:add"
+CHANGE_RATE = "cat:rate:"
+CHANGE_PRICE = "cat:price:"
+ATTACH_PHOTO = "cat:photo:"
+ID = r"(\d{1,9})"
+
+Step = Callable[[Update, BotContext], Coroutine[Any, Any, object]]
+
+
+def admins_only(step: Step) -> Step:
+    """Refuse anyone but an admin before the step runs, whatever button data they send."""
+
+    @functools.wraps(step)
+    async def checked(update: Update, context: BotContext) -> object:
+        if not await refuse_unless_admin(update, context):
+            return END
+        return await step(update, context)
+
+    return checked
+
+
+def amount_hint(t: Translator) -> str:
+    """How to type an amount of Rupiah."""
+    return t._(
+        "Please type the amount in Rupiah as a whole number above zero, for example 150.000 "
+        "(no cents, no words)."
+    )
+
+
+async def remind_amount(update: Update, context: BotContext) -> object:
+    """Ask for a typed amount when something else was sent, staying at the step."""
+    await reply(update, context, amount_hint(context.t))
+    return None
+
+
+def draft(context: BotContext) -> dict[str, Any]:
+    """Return the admin's catalogue draft, kept in persisted user data."""
+    return drafts.draft(context, DRAFT)
+
+
+def discard_draft(context: BotContext) -> None:
+    """Forget the catalogue draft."""
+    drafts.discard(context, DRAFT)
+
+
+def matched_id(context: BotContext, group: int = 1) -> int:
+    """Return a number from the callback data, as matched by the handler's pattern."""
+    match = context.match
+    assert match is not None
+    return int(match[group])
+
+
+def card_text(t: Translator, model: DrumModel) -> str:
+    """A model's details as an admin reads them."""
+    status = t._("active") if model.active else t._("⛔ retired (not offered to artisans)")
+    photo = t._("✅ attached") if model.photo_file_id else t._("none yet")
+    return "\n".join(
+        [
+            f"🪘 <b>{model_name(t, model)}</b>",
+            size_details(t, model.size),
+            t._("Code: <code>{code}</code>").format(code=model.code),
+            t._("Artisan rate: <b>{amount}</b> per drum").format(
+                amount=t.rupiah(model.artisan_rate)
+            ),
+            t._("Buyer price: <b>{amount}</b>").format(amount=t.rupiah(model.buyer_price)),
+            t._("Photo: {photo}").format(photo=photo),
+            t._("Status: {status}").format(status=status),
+        ]
+    )
+
+
+async def model_card(context: BotContext, model: DrumModel) -> tuple[str, InlineKeyboardMarkup]:
+    """A model's card with what an admin can do to it."""
+    t = context.t
+    buttons: list[Button] = [
+        (t._("✏️ Change artisan rate"), f"{CHANGE_RATE}{model.id}"),
+        (t._("✏️ Change buyer price"), f"{CHANGE_PRICE}{model.id}"),
+    ]
+    if model.photo_file_id:
+        buttons.append((t._("🖼 Show photo"), f"{SHOW_PHOTO}{model.id}"))
+        buttons.append((t._("📷 Replace photo"), f"{ATTACH_PHOTO}{model.id}"))
+        buttons.append((t._("🗑 Remove photo"), f"{ASK_REMOVE_PHOTO}{model.id}"))
+    else:
+        buttons.append((t._("📷 Attach photo"), f"{ATTACH_PHOTO}{model.id}"))
+    if model.active:
+        buttons.append((t._("⛔ Retire"), f"{ASK_RETIRE}{model.id}"))
+    else:
+        buttons.append((t._("♻️ Restore"), f"{RESTORE}{model.id}"))
+    page = await page_of(context, model.id)
+    buttons.append((t._("⬅️ Catalogue"), f"{LIST}{page}"))
+    return card_text(t, model), column(buttons)
+
+
+async def listed_models(context: BotContext) -> list[DrumModel]:
+    """Every model as the admins' list shows them: active ones first, then retired ones."""
+    models = await context.storage.catalogue.all_models()
+    return sorted(models, key=_listing_order)
+
+
+def _listing_order(model: DrumModel) -> tuple[bool, int, int, int, int]:
+    # Plain before painted before carved reads better to an admin than the codes' order.
+    return (
+        not model.active,
+        list(DrumSize).index(model.size),
+        list(Wood).index(model.wood),
+        list(DrumHead).index(model.head),
+        list(Finish).index(model.finish),
+    )
+
+
+async def page_of(context: BotContext, model_id: int) -> int:
+    """The page of the admins' list a model is on."""
+    ids = [model.id for model in await listed_models(context)]
+    return ids.index(model_id) // PAGE_SIZE if model_id in ids else 0
+
+
+async def tell_gone(update: Update, context: BotContext) -> None:
+    """Tell the admin the model they act on no longer exists."""
+    await answer_or_reply(update, context, context.t._("This model no longer exists."))
+
+
+async def cancel(update: Update, context: BotContext) -> int:
+    """Leave the catalogue change, keeping nothing of it."""
+    discard_draft(context)
+    await answer_button(update)
+    t = context.t
+    await show(
+        update,
+        context,
+        t._("Cancelled. Nothing in the catalogue was changed."),
+        column([(t._("🪘 Catalogue"), CATALOGUE)]),
+    )
+    return END
+
+
+async def busy(update: Update, context: BotContext) -> None:
+    """Answer another command or an old button in the middle of a step, and stay at it."""
+    await answer_button(update, context.t._("Please finish this step first."))
+    if update.callback_query is None:
+        await reply(
+            update,
+            context,
+            context.t._(
+                "You are in the middle of changing the catalogue. Answer the question above, "
+                "or send /cancel to stop."
+            ),
+        )
+
+
+def conversation(
+    name: str,
+    entry: list[BaseHandler[Update, BotContext, Any]],
+    states: dict[object, list[BaseHandler[Update, BotContext, Any]]],
+) -> ConversationHandler[BotContext]:
+    """Build a persistent catalogue conversation with /cancel and the shared fallbacks."""
+    return persistent_conversation(
+        name=name,
+        entry_points=entry,
+        states=states,
+        fallbacks=modal_fallbacks(cancel, busy),
+    )

@@ -1,0 +1,348 @@
+"""Admins open a container shipment: buyer, capacity, destination, target date, confirm."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.context import BotContext
+from bot.i18n import Translator
+from handlers import drafts
+from handlers.common import (
+    Button,
+    answer_button,
+    answer_or_reply,
+    clean_text,
+    column,
+    esc,
+    keyboard,
+    modal_fallbacks,
+    parse_quantity,
+    persistent_conversation,
+    refuse_unless_admin,
+    reply,
+    show,
+)
+from handlers.containers import filling, shipping
+from handlers.containers.screens import (
+    ADD,
+    NEW,
+    VIEW,
+    buyer_label,
+    today,
+)
+from handlers.members.menu import CONTAINERS
+from storage.models import Member, MemberStatus, Role
+from storage.orders import NotAnActiveBuyerError
+
+BUYER, CAPACITY, DESTINATION, TARGET, CONFIRM = range(5)
+END = ConversationHandler.END
+DRAFT = "container"
+
+BUYERS = "box:buyers:"
+CHOOSE_BUYER = "box:buyer:"
+USUAL_CAPACITY = "box:cap"
+CREATE = "box:create"
+STOP = "box:stop"
+BUYERS_PATTERN = re.compile(r"^box:buyers:(\d{1,6})$")
+CHOOSE_BUYER_PATTERN = re.compile(r"^box:buyer:(\d{1,18})$")
+PAGE_SIZE = 8
+MAX_CAPACITY = 1_000_000
+MAX_DESTINATION_LENGTH = 64
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_DAY_FIRST = re.compile(r"^(\d{1,2})([-/])(\d{1,2})\2(\d{4})$")
+
+
+def parse_target_date(raw: str | None) -> date | None:
+    """Read a date typed as 2027-01-15, 15/01/2027 or 15-01-2027; None when it is not one."""
+    text = (raw or "").strip()
+    iso, day_first = _ISO_DATE.match(text), _DAY_FIRST.match(text)
+    try:
+        if iso is not None:
+            return date(int(iso[1]), int(iso[2]), int(iso[3]))
+        if day_first is not None:
+            return date(int(day_first[4]), int(day_first[3]), int(day_first[1]))
+    except ValueError:
+        return None
+    return None
+
+
+def draft(context: BotContext) -> dict[str, Any]:
+    """Return the container being prepared, kept in persisted user data."""
+    return drafts.draft(context, DRAFT)
+
+
+def _end(context: BotContext) -> int:
+    drafts.discard(context, DRAFT)
+    return END
+
+
+def _stop_button(t: Translator) -> Button:
+    return (t._("✖️ Cancel"), STOP)
+
+
+async def start_new(update: Update, context: BotContext) -> int | None:
+    """Begin a new container: ask whose it is. A refusal keeps an admin at their step."""
+    if not await refuse_unless_admin(update, context):
+        return None
+    await answer_button(update)
+    _end(context)
+    draft(context)
+    return await _buyer_page(update, context, 0)
+
+
+async def buyers_page(update: Update, context: BotContext) -> int:
+    """Show another page of active buyers."""
+    query = update.callback_query
+    match = BUYERS_PATTERN.match(query.data or "") if query is not None else None
+    await answer_button(update)
+    return await _buyer_page(update, context, int(match[1]) if match else 0)
+
+
+async def _buyer_page(update: Update, context: BotContext, page: int) -> int:
+    t, members = context.t, context.storage.members
+    total = await members.count(Role.BUYER, MemberStatus.ACTIVE)
+    if total == 0:
+        text = t._("No active buyers yet: a buyer opens an account with /start first.")
+        await show(update, context, text, column([(t._("⬅️ Containers"), CONTAINERS)]))
+        return _end(context)
+    pages = -(-total // PAGE_SIZE)
+    page = min(page, pages - 1)
+    buyers = await members.page(
+        Role.BUYER, MemberStatus.ACTIVE, offset=page * PAGE_SIZE, limit=PAGE_SIZE
+    )
+    rows: list[list[Button]] = [[(_buyer_button(b), f"{CHOOSE_BUYER}{b.id}")] for b in buyers]
+    navigation: list[Button] = []
+    if page > 0:
+        navigation.append((t._("◀️ Previous"), f"{BUYERS}{page - 1}"))
+    if page + 1 < pages:
+        navigation.append((t._("Next ▶️"), f"{BUYERS}{page + 1}"))
+    if navigation:
+        rows.append(navigation)
+    rows.append([_stop_button(t)])
+    text = t._("🚢 <b>New container</b>\nWhich buyer is it for? ({count} active)").format(
+        count=t.number(total)
+    )
+    await show(update, context, text, keyboard(rows))
+    return BUYER
+
+
+def _buyer_button(buyer: Member) -> str:
+    place = ", ".join(part for part in (buyer.company, buyer.country) if part)
+    return f"{buyer.name} · {place}"[:60] if place else buyer.name[:60]
+
+
+async def _active_buyer(context: BotContext, member_id: int) -> Member | None:
+    member = await context.storage.members.get(member_id)
+    if member is None or member.role is not Role.BUYER or member.status is not MemberStatus.ACTIVE:
+        return None
+    return member
+
+
+def _capacity_question(t: Translator, usual: int) -> tuple[str, InlineKeyboardMarkup]:
+    text = t._("How many drums does it hold? Tap the usual capacity, or type a number.")
+    label = t.ngettext("📦 {count} drum", "📦 {count} drums", usual)
+    usual_button = (label.format(count=t.number(usual)), USUAL_CAPACITY)
+    return text, column([usual_button, _stop_button(t)])
+
+
+async def buyer_chosen(update: Update, context: BotContext) -> int:
+    """Take the buyer, then ask for the capacity."""
+    if not await refuse_unless_admin(update, context):
+        return _end(context)
+    query = update.callback_query
+    match = CHOOSE_BUYER_PATTERN.match(query.data or "") if query is not None else None
+    assert match is not None
+    t = context.t
+    buyer = await _active_buyer(context, int(match[1]))
+    if buyer is None:
+        await answer_button(update, t._("This buyer is no longer active."), alert=True)
+        return await _buyer_page(update, context, 0)
+    await answer_button(update)
+    draft(context)["buyer"] = buyer.id
+    question, markup = _capacity_question(t, context.settings.container_capacity)
+    intro = t._("🚢 New container for <b>{buyer}</b>.").format(buyer=esc(buyer.name))
+    await show(update, context, f"{intro}\n{question}", markup)
+    return CAPACITY
+
+
+async def capacity_given(update: Update, context: BotContext) -> int:
+    """Take the capacity (the usual one by button, or typed), then ask for the destination."""
+    if not await refuse_unless_admin(update, context):
+        return _end(context)
+    t = context.t
+    if update.callback_query is not None:
+        await answer_button(update)
+        capacity: int | None = context.settings.container_capacity
+    else:
+        capacity = parse_quantity(update.message.text if update.message else None, MAX_CAPACITY)
+    if capacity is None:
+        problem = t._(
+            "That is not a capacity I can use: type a whole number of drums from 1 to {max}."
+        ).format(max=t.number(MAX_CAPACITY))
+        question, markup = _capacity_question(t, context.settings.container_capacity)
+        await reply(update, context, f"{problem}\n{question}", markup)
+        return CAPACITY
+    draft(context)["capacity"] = capacity
+    text = t._("Capacity: {count}.\nWhere does it go? Type the destination, e.g. {example}.")
+    text = text.format(count=t.number(capacity), example="Shanghai, China")
+    await show(update, context, text, column([_stop_button(t)]))
+    return DESTINATION
+
+
+async def destination_typed(update: Update, context: BotContext) -> int:
+    """Take the destination, then ask for the target date."""
+    if not await refuse_unless_admin(update, context):
+        return _end(context)
+    t = context.t
+    text = update.message.text if update.message else None
+    destination = clean_text(text, MAX_DESTINATION_LENGTH)
+    if destination is None:
+        problem = t._(
+            "Please type the destination in words (up to {count} characters), e.g. {example}."
+        ).format(count=t.number(MAX_DESTINATION_LENGTH), example="Shanghai, China")
+        await reply(update, context, problem, column([_stop_button(t)]))
+        return DESTINATION
+    draft(context)["destination"] = destination
+    await _ask_date(update, context)
+    return TARGET
+
+
+async def _ask_date(update: Update, context: BotContext, problem: str | None = None) -> None:
+    t = context.t
+    example = today(context) + timedelta(days=90)
+    question = t._(
+        "By which date should it be ready? Type it like {iso} or {day_first} (day/month/year)."
+    ).format(iso=example.isoformat(), day_first=example.strftime("%d/%m/%Y"))
+    text = f"{problem}\n{question}" if problem else question
+    await reply(update, context, text, column([_stop_button(t)]))
+
+
+async def target_typed(update: Update, context: BotContext) -> int:
+    """Take the target date, which must be in the future, then show the summary."""
+    if not await refuse_unless_admin(update, context):
+        return _end(context)
+    t = context.t
+    target = parse_target_date(update.message.text if update.message else None)
+    if target is None:
+        await _ask_date(update, context, t._("I cannot read that date."))
+        return TARGET
+    now = today(context)
+    if target <= now:
+        problem = t._("The target date must be in the future, after today ({date}).")
+        await _ask_date(update, context, problem.format(date=t.date(now)))
+        return TARGET
+    draft(context)["target"] = target.isoformat()
+    buyer = await _active_buyer(context, int(draft(context).get("buyer", 0)))
+    if buyer is None:
+        await reply(update, context, t._("This buyer is no longer active."))
+        return _end(context)
+    values = draft(context)
+    lines = [
+        t._("<b>Check the new container</b>"),
+        t._("Buyer: {buyer}").format(buyer=esc(buyer.name)),
+        t.ngettext("Capacity: {count} drum", "Capacity: {count} drums", values["capacity"]).format(
+            count=t.number(values["capacity"])
+        ),
+        t._("Destination: {destination}").format(destination=esc(values["destination"])),
+        t._("Target date: {date}").format(date=t.date(target)),
+    ]
+    buttons = column([(t._("✅ Create container"), CREATE), _stop_button(t)])
+    await reply(update, context, "\n".join(lines), buttons)
+    return CONFIRM
+
+
+async def create(update: Update, context: BotContext) -> int:
+    """Open the container and offer to put the buyer's orders into it."""
+    if not await refuse_unless_admin(update, context):
+        return _end(context)
+    t, values = context.t, draft(context)
+    query = update.callback_query
+    assert query is not None
+    await answer_button(update)
+    if not {"buyer", "capacity", "destination", "target"} <= values.keys():
+        await show(update, context, t._("This button is no longer active."))
+        return _end(context)
+    try:
+        container = await context.storage.containers.create(
+            int(values["buyer"]),
+            values["destination"],
+            date.fromisoformat(values["target"]),
+            capacity=int(values["capacity"]),
+            by=query.from_user.id,
+        )
+    except NotAnActiveBuyerError:
+        await show(update, context, t._("Not created: this buyer is no longer active."))
+        return _end(context)
+    view = await context.storage.containers.view(container.id)
+    assert view is not None
+    text = t.ngettext(
+        "✅ Container <b>{reference}</b> opened for {buyer}: {count} drum to {destination}, "
+        "ready by {date}.\nNow put the buyer's confirmed orders into it.",
+        "✅ Container <b>{reference}</b> opened for {buyer}: {count} drums to {destination}, "
+        "ready by {date}.\nNow put the buyer's confirmed orders into it.",
+        container.capacity,
+    ).format(
+        reference=container.reference,
+        buyer=buyer_label(view),
+        count=t.number(container.capacity),
+        destination=esc(container.destination),
+        date=t.date(container.target_date),
+    )
+    buttons = column(
+        [
+            (t._("\N{HEAVY PLUS SIGN} Add orders"), f"{ADD}{container.id}"),
+            (t._("🚢 Open"), f"{VIEW}{container.id}"),
+        ]
+    )
+    await show(update, context, text, buttons)
+    return _end(context)
+
+
+async def cancel(update: Update, context: BotContext) -> int:
+    """Leave the new container, creating nothing."""
+    await answer_button(update)
+    await show(update, context, context.t._("No container was created."))
+    return _end(context)
+
+
+async def busy(update: Update, context: BotContext) -> None:
+    """Answer anything else in the middle of opening a container, and stay at the step."""
+    text = context.t._(
+        "You are opening a container. Answer the question above, or send /cancel to stop."
+    )
+    await answer_or_reply(update, context, text)
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
+    """Return the new-container conversation and the steps that fill, cancel and ship one."""
+    text = filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND
+    conversation = persistent_conversation(
+        name="container_new",
+        entry_points=[CallbackQueryHandler(start_new, pattern=f"^{NEW}$")],
+        states={
+            BUYER: [
+                CallbackQueryHandler(buyers_page, pattern=BUYERS_PATTERN),
+                CallbackQueryHandler(buyer_chosen, pattern=CHOOSE_BUYER_PATTERN),
+            ],
+            CAPACITY: [
+                CallbackQueryHandler(capacity_given, pattern=f"^{USUAL_CAPACITY}$"),
+                MessageHandler(text, capacity_given),
+            ],
+            DESTINATION: [MessageHandler(text, destination_typed)],
+            TARGET: [MessageHandler(text, target_typed)],
+            CONFIRM: [CallbackQueryHandler(create, pattern=f"^{CREATE}$")],
+        },
+        fallbacks=modal_fallbacks(cancel, busy, cancel_data=STOP, anything_else=True),
+    )
+    return [conversation, *filling.handlers(), *shipping.handlers()]

@@ -1,0 +1,2 @@
+"""Who is in the cooperative: registering as an artisan or a buyer, the admins' approvals and
+member list, the main menu of each role with /help and the profile, and the language chosen."""

@@ -1,0 +1,257 @@
+"""/start, the main menu of each role, /help and the profile view."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    filters,
+)
+
+from bot.context import BotContext
+from bot.i18n import Translator
+from handlers.announcements.screens import LIST as ANNOUNCEMENTS
+from handlers.common import Button, answer_button, column, esc, reply, show
+from storage.models import Member, MemberStatus, Role
+
+CHOOSE_ARTISAN = "role:artisan"
+CHOOSE_BUYER = "role:buyer"
+MAIN_MENU = "menu:main"
+HELP = "menu:help"
+PROFILE = "menu:profile"
+LANGUAGE = "lang:menu"
+MEMBERS = "mem:menu"
+PENDING = "mem:pending"
+# Artisans' work (reports.reporting, insights.production).
+REPORT = "rep:new"
+MY_REPORTS = "rep:mine"
+MY_PRODUCTION = "prod:me"
+MY_STATEMENT = "stm:me"
+# The admins' trade (reports.review, insights.production, catalogue.admin, orders, containers).
+REVIEW = "qc:queue"
+STOCK = "prod:stock"
+ARTISANS = "prod:artisans"
+CATALOGUE = "cat:menu"
+ORDERS = "ordadm:list"
+CONTAINERS = "box:admin"
+RATES = "rates:menu"
+INSIGHTS = "ins:menu"
+# Buyers' trade (catalogue.shop, orders.my_orders, containers.view, catalogue.watching).
+BROWSE = "shop:browse"
+BUYER_STOCK = "shop:stock"
+MY_ORDERS = "ord:mine"
+MY_CONTAINERS = "box:mine"
+WATCHES = "watch:list"
+# Production demand for artisans (orders.needed_now).
+NEEDED_NOW = "need:board"
+
+PRIVATE = filters.ChatType.PRIVATE
+
+
+def role_choice(t: Translator) -> InlineKeyboardMarkup:
+    """Buttons for a newcomer to say who they are."""
+    return column(
+        [(t._("🪘 I am an artisan"), CHOOSE_ARTISAN), (t._("🧳 I am a buyer"), CHOOSE_BUYER)]
+    )
+
+
+def _common_buttons(t: Translator) -> list[Button]:
+    return [(t._("🌐 Language"), LANGUAGE), (t._("❓ Help"), HELP)]
+
+
+def admin_menu(t: Translator) -> tuple[str, InlineKeyboardMarkup]:
+    """The admin's main menu."""
+    text = t._("<b>Admin menu</b>\nWhat would you like to do?")
+    buttons: list[Button] = [
+        (t._("🔍 Quality check"), REVIEW),
+        (t._("📦 Stock"), STOCK),
+        (t._("🧑‍🎨 Artisans and payments"), ARTISANS),
+        (t._("🧾 Orders"), ORDERS),
+        (t._("🚢 Containers"), CONTAINERS),
+        (t._("🪘 Catalogue"), CATALOGUE),
+        (t._("💱 Exchange rates"), RATES),
+        (t._("📣 Announcements"), ANNOUNCEMENTS),
+        (t._("📈 How we are doing"), INSIGHTS),
+        (t._("📝 Pending registrations"), PENDING),
+        (t._("👥 Members"), MEMBERS),
+        *_common_buttons(t),
+    ]
+    return text, column(buttons)
+
+
+def member_menu(t: Translator, member: Member) -> tuple[str, InlineKeyboardMarkup]:
+    """The main menu of an active artisan or buyer."""
+    if member.role is Role.ARTISAN:
+        text = t._("<b>Main menu</b>\nHello {name}! What would you like to do?").format(
+            name=esc(member.name)
+        )
+        work: list[Button] = [
+            (t._("🪘 Report finished drums"), REPORT),
+            (t._("📊 My production and earnings"), MY_PRODUCTION),
+            (t._("🧾 My reports"), MY_REPORTS),
+            (t._("📋 Drums needed now"), NEEDED_NOW),
+            (t._("📄 My statement"), MY_STATEMENT),
+        ]
+    else:
+        text = t._("<b>Main menu</b>\nWelcome, {name}. What would you like to do?").format(
+            name=esc(member.name)
+        )
+        work = [
+            (t._("🪘 Catalogue"), BROWSE),
+            (t._("📦 Available stock"), BUYER_STOCK),
+            (t._("🧾 My orders"), MY_ORDERS),
+            (t._("🚢 My containers"), MY_CONTAINERS),
+            (t._("👀 Watched models"), WATCHES),
+        ]
+    return text, column([*work, (t._("👤 My profile"), PROFILE), *_common_buttons(t)])
+
+
+def menu_for(context: BotContext, first_name: str) -> tuple[str, InlineKeyboardMarkup]:
+    """Pick what /start shows this person, from their role and status."""
+    t = context.t
+    member = context.member
+    if context.is_admin:
+        return admin_menu(t)
+    if member is None:
+        text = t._(
+            "Hello {name}! 👋\nThis is the bot of the djembe drum cooperative of Blitar.\n"
+            "Who are you?"
+        ).format(name=esc(first_name))
+        return text, role_choice(t)
+    if member.status is MemberStatus.ACTIVE:
+        return member_menu(t, member)
+    if member.status is MemberStatus.PENDING:
+        text = t._(
+            "Thank you, {name}. Your registration is waiting for an admin's approval. "
+            "I will send you a message as soon as it is decided."
+        ).format(name=esc(member.name))
+        return text, column(_common_buttons(t))
+    if member.status is MemberStatus.REJECTED:
+        text = t._("Your earlier registration was not approved. You can register again:")
+        return text, role_choice(t)
+    text = t._(
+        "Your membership is not active at the moment. Please contact the cooperative's admin."
+    )
+    return text, column(_common_buttons(t))
+
+
+def _menu_of(update: Update, context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
+    user = update.effective_user
+    return menu_for(context, user.first_name if user else "")
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """Greet the person and show the menu that fits who they are."""
+    text, markup = _menu_of(update, context)
+    await answer_button(update)
+    await show(update, context, text, markup)
+
+
+async def send_menu(update: Update, context: BotContext) -> int:
+    """Send the person's menu in a new message after a flow they left; end that flow."""
+    await reply(update, context, *_menu_of(update, context))
+    return ConversationHandler.END
+
+
+def help_text(context: BotContext) -> str:
+    """List what this person can do."""
+    t = context.t
+    lines = [t._("<b>What I can do</b>")]
+    lines.append(t._("/start or /menu: the main menu"))
+    member = context.member
+    if member is not None and member.status is MemberStatus.ACTIVE:
+        if member.role is Role.ARTISAN:
+            lines.append(t._("/report: report drums you have finished"))
+            lines.append(t._("/production: your drums and earnings this week and month"))
+            lines.append(t._("/reports: your recent reports; cancel one still waiting"))
+            lines.append(t._("/needed: drums buyers are waiting for"))
+            lines.append(t._("/statement: your monthly statement, with a PDF to keep"))
+        else:
+            lines.append(t._("/browse: the catalogue with photos, prices and stock"))
+            lines.append(t._("/available: drums available now, per model"))
+            lines.append(t._("/orders: your orders and their status"))
+            lines.append(t._("/containers: your container shipments and how full they are"))
+            lines.append(t._("/watching: models you watch"))
+        lines.append(t._("/profile: what you registered"))
+    elif member is None and not context.is_admin:
+        lines.append(t._("/start: register as an artisan or a buyer"))
+    if context.is_admin:
+        lines.append(t._("/review: reports waiting for the quality check"))
+        lines.append(t._("/stock: drums in stock per model"))
+        lines.append(t._("/artisans: artisans' month, production and payments"))
+        lines.append(t._("/pay: record a payment to an artisan"))
+        lines.append(t._("/correct: correct the stock of a model, with a reason"))
+        lines.append(t._("/catalogue: drum models, rates, prices and photos"))
+        lines.append(t._("/orders: orders to confirm, and open orders"))
+        lines.append(t._("/containers: container shipments, their orders and shipping"))
+        lines.append(t._("/rates: exchange rates for buyers' prices"))
+        lines.append(t._("/broadcast: announcements to members, and past ones"))
+        lines.append(t._("/insights: summary, charts, statements and spreadsheets"))
+        lines.append(t._("/summary: this week and month at a glance"))
+        lines.append(t._("/charts: production and stock as pictures"))
+        lines.append(t._("/export: spreadsheets of the ledgers for a period"))
+        lines.append(t._("/pending: registrations waiting for approval"))
+        lines.append(t._("/members: list members, deactivate or reactivate them"))
+    lines.append(t._("/language: choose Indonesian or English"))
+    lines.append(t._("/cancel: stop what you are doing"))
+    lines.append(t._("/help: this list"))
+    return "\n".join(lines)
+
+
+async def show_help(update: Update, context: BotContext) -> None:
+    """Show what this person can do."""
+    await answer_button(update)
+    await show(update, context, help_text(context), column([(context.t._("⬅️ Menu"), MAIN_MENU)]))
+
+
+def profile_text(t: Translator, member: Member) -> str:
+    """Describe a member's registration, escaped for HTML."""
+    status = status_label(t, member.status)
+    lines = [t._("<b>{name}</b>").format(name=esc(member.name))]
+    if member.role is Role.ARTISAN:
+        lines.append(t._("Artisan · {status}").format(status=status))
+        lines.append(t._("Village: {village}").format(village=esc(member.village)))
+        lines.append(t._("Workshop: {workshop}").format(workshop=esc(member.workshop)))
+        lines.append(t._("Phone: {phone}").format(phone=esc(member.phone) if member.phone else "—"))
+    else:
+        lines.append(t._("Buyer · {status}").format(status=status))
+        lines.append(t._("Company: {company}").format(company=esc(member.company)))
+        lines.append(t._("Country: {country}").format(country=esc(member.country)))
+    lines.append(t._("Registered on {date}").format(date=t.date(member.created_at.date())))
+    return "\n".join(lines)
+
+
+def status_label(t: Translator, status: MemberStatus) -> str:
+    """Name a member status in the reader's language."""
+    labels = {
+        MemberStatus.PENDING: t._("waiting for approval"),
+        MemberStatus.ACTIVE: t._("active"),
+        MemberStatus.REJECTED: t._("not approved"),
+        MemberStatus.DEACTIVATED: t._("deactivated"),
+    }
+    return labels[status]
+
+
+async def show_profile(update: Update, context: BotContext) -> None:
+    """Show the sender what they registered."""
+    await answer_button(update)
+    back = column([(context.t._("⬅️ Menu"), MAIN_MENU)])
+    if context.member is None:
+        await show(update, context, context.t._("You have not registered yet. Tap /start."), back)
+        return
+    await show(update, context, profile_text(context.t, context.member), back)
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, None]]:
+    """Return the menu's handlers."""
+    return [
+        CommandHandler(["start", "menu"], start, filters=PRIVATE),
+        CommandHandler("help", show_help, filters=PRIVATE),
+        CommandHandler("profile", show_profile, filters=PRIVATE),
+        CallbackQueryHandler(start, pattern=f"^{MAIN_MENU}$"),
+        CallbackQueryHandler(show_help, pattern=f"^{HELP}$"),
+        CallbackQueryHandler(show_profile, pattern=f"^{PROFILE}$"),
+    ]

@@ -1,0 +1,336 @@
+"""A buyer orders drums from a catalogue card: quantity, an optional note, confirm; stored once."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.context import BotContext
+from handlers import drafts
+from handlers.common import (
+    answer_button,
+    answer_or_reply,
+    clean_text,
+    column,
+    modal_fallbacks,
+    parse_quantity,
+    persistent_conversation,
+    reply,
+    show,
+)
+from handlers.members.menu import BROWSE, MAIN_MENU, menu_for
+from handlers.orders import screens
+from handlers.orders.cards import announce_order
+from handlers.orders.screens import (
+    CHANGE_QUANTITY,
+    MAX_NOTE_LENGTH,
+    NEW_PREFIX,
+    QUANTITY_PREFIX,
+    SEND_PREFIX,
+    SKIP_NOTE,
+    STOP,
+    model_gone,
+    refusal,
+)
+from storage.models import Offer, OrderStatus
+from storage.orders import ModelNotOrderableError, NotAnActiveBuyerError
+
+QUANTITY, NOTE, CONFIRM = "QUANTITY", "NOTE", "CONFIRM"
+END = ConversationHandler.END
+SEND_PATTERN = rf"^{SEND_PREFIX}[A-Za-z0-9_-]{{8,32}}$"
+
+logger = logging.getLogger(__name__)
+
+DRAFT = "order"
+# Keys of the orders this buyer sent lately, with their ids: a Send tapped again (a double
+# tap, a retry after a lost answer) is answered with the order it already made.
+SENT = "orders_sent"
+
+
+def draft(context: BotContext) -> dict[str, Any]:
+    """Return the buyer's order draft, kept in persisted user data."""
+    return drafts.draft(context, DRAFT)
+
+
+def discard_draft(context: BotContext) -> None:
+    """Forget the order draft."""
+    drafts.discard(context, DRAFT)
+
+
+async def _offer(context: BotContext) -> Offer | None:
+    """The drafted model as buyers see it, if it can still be ordered."""
+    offer = await context.storage.offers.get(int(draft(context).get("model_id") or 0))
+    return offer if offer is not None and offer.model.active else None
+
+
+async def begin(update: Update, context: BotContext) -> object:
+    """Start an order of the card's model for an active buyer; tell anyone else why not."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    reason = refusal(context)
+    if reason is not None:
+        await answer_or_reply(update, context, reason)
+        return END
+    offer = await context.storage.offers.get(int(query.data.removeprefix(NEW_PREFIX)))
+    if offer is None or not offer.model.active:
+        await answer_button(update, model_gone(context.t), alert=True)
+        return END
+    data = draft(context)
+    data.clear()
+    # Made once per draft and sent with it, so the same draft is never stored twice.
+    data.update(model_id=offer.model.id, key=secrets.token_urlsafe(12))
+    await answer_button(update)
+    # A new message: the catalogue card the buyer tapped stays as it was.
+    rates = await context.storage.exchange_rates.all()
+    await reply(update, context, *screens.quantity_question(context, offer, rates))
+    return QUANTITY
+
+
+async def pick_quantity(update: Update, context: BotContext) -> object:
+    """Take the quantity from a quick button."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    return await _quantity_given(update, context, query.data.removeprefix(QUANTITY_PREFIX))
+
+
+async def take_quantity(update: Update, context: BotContext) -> object:
+    """Take the quantity the buyer typed; anything else is asked again."""
+    message = update.message
+    return await _quantity_given(update, context, message.text if message else None)
+
+
+async def _quantity_given(update: Update, context: BotContext, raw: str | None) -> object:
+    offer = await _offer(context)
+    if offer is None:
+        return await _model_gone(update, context)
+    quantity = parse_quantity(raw, context.settings.max_order_quantity)
+    await answer_button(update)
+    if quantity is None:
+        await reply(update, context, *screens.quantity_hint(context, offer.available))
+        return QUANTITY
+    draft(context)["quantity"] = quantity
+    await show(update, context, *screens.note_question(context.t))
+    return NOTE
+
+
+async def take_note(update: Update, context: BotContext) -> object:
+    """Keep the typed note, one line of at most MAX_NOTE_LENGTH characters."""
+    message = update.message
+    note = clean_text(message.text if message else None, MAX_NOTE_LENGTH)
+    if note is None:
+        return await reask_note(update, context)
+    draft(context)["note"] = note
+    return await show_summary(update, context)
+
+
+async def skip_note(update: Update, context: BotContext) -> object:
+    """Go on without a note."""
+    draft(context)["note"] = None
+    return await show_summary(update, context)
+
+
+async def reask_note(update: Update, context: BotContext) -> object:
+    """Tell the buyer what the note step takes."""
+    await reply(update, context, *screens.note_question(context.t, again=True))
+    return NOTE
+
+
+async def change_quantity(update: Update, context: BotContext) -> object:
+    """Ask for the quantity again, keeping the model."""
+    offer = await _offer(context)
+    if offer is None:
+        return await _model_gone(update, context)
+    await answer_button(update)
+    rates = await context.storage.exchange_rates.all()
+    await show(update, context, *screens.quantity_question(context, offer, rates))
+    return QUANTITY
+
+
+async def show_summary(update: Update, context: BotContext) -> object:
+    """Show the order to check, with Send, Change the quantity and Cancel."""
+    data = draft(context)
+    quantity, key, note = data.get("quantity"), data.get("key"), data.get("note")
+    if not isinstance(quantity, int) or not isinstance(key, str):
+        return await _lost_draft(update, context)
+    offer = await _offer(context)
+    if offer is None:
+        return await _model_gone(update, context)
+    rates = await context.storage.exchange_rates.all()
+    screen = screens.summary(context.t, offer, quantity, note, key, rates)
+    await answer_button(update)
+    await show(update, context, *screen)
+    return CONFIRM
+
+
+async def send(update: Update, context: BotContext) -> object:
+    """Record the order once, give the buyer its reference and send it to the admins."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    data = draft(context)
+    key = query.data.removeprefix(SEND_PREFIX)
+    if key != data.get("key"):
+        await already_sent(update, context)
+        # An older order's Send: stay with the draft in progress, if there is one.
+        return CONFIRM if data.get("key") else END
+    member = context.member
+    model_id, quantity = data.get("model_id"), data.get("quantity")
+    if member is None or not isinstance(model_id, int) or not isinstance(quantity, int):
+        return await _lost_draft(update, context)
+    try:
+        order, _ = await context.storage.orders.create(
+            member.id, model_id, quantity, note=data.get("note"), client_key=key
+        )
+    except NotAnActiveBuyerError:
+        discard_draft(context)
+        await answer_or_reply(update, context, refusal(context) or model_gone(context.t))
+        return END
+    except ModelNotOrderableError:
+        return await _model_gone(update, context)
+    drafts.remember_sent(context, SENT, key, order.id)
+    discard_draft(context)
+    await answer_button(update)
+    try:
+        await _show_sent(update, context, order.id)
+    except TelegramError as error:
+        # The order is stored, so the conversation ends whatever happened to this answer; a
+        # Send tapped again shows the reference.
+        logger.warning("order %s stored; could not tell the buyer: %s", order.id, error)
+    return END
+
+
+async def _show_sent(update: Update, context: BotContext, order_id: int) -> None:
+    """Show the sent order's reference; make sure the admins have it."""
+    view = await context.storage.orders.view(order_id)
+    if view is None:
+        return
+    try:
+        rates = await context.storage.exchange_rates.all()
+        await show(update, context, *screens.sent(context.t, view, rates))
+    finally:
+        # The admins get the order even when the buyer's answer failed. One whose
+        # announcement was cut short (a crash) is announced when its Send comes again; one the
+        # admins already have is not sent twice.
+        waiting = view.order.status is OrderStatus.REQUESTED
+        if waiting and not await context.storage.orders.messages(order_id):
+            await announce_order(context, view)
+
+
+async def already_sent(update: Update, context: BotContext) -> None:
+    """Answer a Send tapped again: name the order it made, or say it was not sent."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    t = context.t
+    order_id = drafts.sent_record(context, SENT, query.data.removeprefix(SEND_PREFIX))
+    order = await context.storage.orders.get(order_id) if order_id else None
+    if order is None:
+        await answer_button(
+            update,
+            t._("This order was not sent: it was cancelled or started again."),
+            alert=True,
+        )
+        return
+    await answer_button(
+        update, t._("Already sent as {reference}.").format(reference=order.reference), alert=True
+    )
+    await _show_sent(update, context, order.id)
+
+
+async def _model_gone(update: Update, context: BotContext) -> object:
+    discard_draft(context)
+    t = context.t
+    await answer_button(update, model_gone(t), alert=True)
+    text = t._(
+        "This model is no longer in the catalogue, so it cannot be ordered. Nothing was sent. "
+        "Please choose another model."
+    )
+    await show(
+        update, context, text, column([(t._("🪘 Catalogue"), BROWSE), (t._("⬅️ Menu"), MAIN_MENU)])
+    )
+    return END
+
+
+async def _lost_draft(update: Update, context: BotContext) -> object:
+    discard_draft(context)
+    await answer_button(update)
+    await show(
+        update,
+        context,
+        context.t._("Something is missing from this order. Please start again from the catalogue."),
+        column([(context.t._("🪘 Catalogue"), BROWSE)]),
+    )
+    return END
+
+
+async def cancel(update: Update, context: BotContext) -> object:
+    """Leave the order, sending nothing."""
+    discard_draft(context)
+    await answer_button(update)
+    await show(update, context, context.t._("Order cancelled. Nothing was sent."))
+    user = update.effective_user
+    text, markup = menu_for(context, user.first_name if user else "")
+    await reply(update, context, text, markup)
+    return END
+
+
+async def busy_with_order(update: Update, context: BotContext) -> None:
+    """Answer a command or stale button in the middle of an order, and stay at the step."""
+    await answer_button(update, context.t._("Please finish this step first."))
+    if update.callback_query is None:
+        await reply(
+            update,
+            context,
+            context.t._(
+                "You are in the middle of an order. Answer the question above, "
+                "or send /cancel to stop."
+            ),
+        )
+
+
+def conversation() -> ConversationHandler[BotContext]:
+    """Build the persistent order conversation."""
+    not_command = ~filters.COMMAND
+    states: dict[object, list[BaseHandler[Update, BotContext, Any]]] = {
+        QUANTITY: [
+            CallbackQueryHandler(pick_quantity, pattern=rf"^{QUANTITY_PREFIX}\d{{1,7}}$"),
+            MessageHandler(not_command, take_quantity),
+        ],
+        NOTE: [
+            CallbackQueryHandler(skip_note, pattern=f"^{SKIP_NOTE}$"),
+            CommandHandler("skip", skip_note),
+            MessageHandler(filters.TEXT & not_command, take_note),
+            MessageHandler(not_command, reask_note),
+        ],
+        CONFIRM: [
+            CallbackQueryHandler(send, pattern=SEND_PATTERN),
+            CallbackQueryHandler(change_quantity, pattern=f"^{CHANGE_QUANTITY}$"),
+            MessageHandler(not_command, show_summary),
+        ],
+    }
+    return persistent_conversation(
+        name="ordering",
+        entry_points=[CallbackQueryHandler(begin, pattern=rf"^{NEW_PREFIX}\d{{1,9}}$")],
+        states=states,
+        fallbacks=modal_fallbacks(
+            cancel,
+            busy_with_order,
+            cancel_data=STOP,
+            also=[CallbackQueryHandler(already_sent, pattern=SEND_PATTERN)],
+        ),
+    )
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
+    """Return the order conversation and the answer to a Send tapped after it ended."""
+    return [conversation(), CallbackQueryHandler(already_sent, pattern=SEND_PATTERN)]

@@ -1,0 +1,171 @@
+"""Quality check: admins get each new report and accept all, accept part, or reject it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+
+from bot.context import BotContext
+from handlers.catalogue.drums import model_name
+from handlers.common import (
+    Button,
+    answer_button,
+    column,
+    esc,
+    keyboard,
+    refuse_unless_admin,
+    show,
+    translator_for,
+)
+from handlers.members.menu import MAIN_MENU, REVIEW
+from handlers.reports.review_cards import (
+    ACCEPT_ALL,
+    ID,
+    admin_id,
+    after_decision,
+    announce_copy,
+    decided_card,
+    decision_buttons,
+    reason_text,
+    report_card,
+    send_card,
+    tapped_id,
+    tell_already_decided,
+    tell_unknown_report,
+)
+from handlers.reports.review_reasons import decision_conversation, stale_button
+from storage.models import ReportStatus, ReportView
+
+# reason_text, report_card and decision_buttons are offered to the other flows from here.
+__all__ = ["announce_report", "decision_buttons", "handlers", "reason_text", "report_card"]
+
+OPEN = "qc:open:"
+PAGE = "qc:page:"
+PAGE_SIZE = 5
+
+
+async def announce_report(context: BotContext, view: ReportView) -> None:
+    """Send every admin the new report, with its photo when there is one, and the decisions."""
+    storage = context.storage
+    for chat_id in context.settings.admin_ids:
+        t = await translator_for(storage, context.settings.default_locale, chat_id)
+        text = report_card(t, view, context.settings.zone)
+        await announce_copy(context, chat_id, view, text, decision_buttons(t, view.report.id))
+
+
+async def accept_all(update: Update, context: BotContext) -> None:
+    """Accept every drum of a report: they go into stock and the artisan is credited."""
+    if not await refuse_unless_admin(update, context):
+        return
+    reports = context.storage.reports
+    report = await reports.get(tapped_id(update))
+    if report is None:
+        await tell_unknown_report(update, context)
+        return
+    decision = await reports.decide(
+        report.id, report.quantity, None, by=admin_id(update), update_id=update.update_id
+    )
+    if decision is None:
+        await tell_unknown_report(update, context)
+        return
+    if not decision.decided:
+        view = await reports.view(report.id)
+        assert view is not None
+        await tell_already_decided(update, context, view)
+        return
+    done = context.t._("✅ Accepted: {reference}.").format(reference=report.reference)
+    await answer_button(update, done)
+    await after_decision(context, report.id, update.update_id)
+
+
+async def show_queue(update: Update, context: BotContext) -> None:
+    """Show the reports waiting for the quality check, oldest first, a page at a time."""
+    if not await refuse_unless_admin(update, context):
+        return
+    query = update.callback_query
+    data = query.data if query is not None and query.data is not None else ""
+    page = int(data.removeprefix(PAGE)) if data.startswith(PAGE) else 0
+    await answer_button(update)
+    text, markup = await _queue_page(context, page)
+    await show(update, context, text, markup)
+
+
+async def _queue_page(context: BotContext, page: int) -> tuple[str, InlineKeyboardMarkup]:
+    t, reports = context.t, context.storage.reports
+    total = await reports.pending_count()
+    if total == 0:
+        menu = column([(t._("⬅️ Menu"), MAIN_MENU)])
+        return t._("✅ No reports are waiting for the quality check."), menu
+    pages = -(-total // PAGE_SIZE)
+    page = min(page, pages - 1)
+    views = await reports.review_queue(limit=PAGE_SIZE, offset=page * PAGE_SIZE)
+    lines = [
+        t.ngettext(
+            "🔍 <b>{count} report is waiting for the quality check</b>",
+            "🔍 <b>{count} reports are waiting for the quality check</b>",
+            total,
+        ).format(count=t.number(total)),
+        t._("Oldest first. Page {page} of {pages}.").format(
+            page=t.number(page + 1), pages=t.number(pages)
+        ),
+        "",
+    ]
+    zone = context.settings.zone
+    for view in views:
+        lines.append(
+            t._("<b>{reference}</b> · {name} ({village}) · {count} x {model} · {date}").format(
+                reference=view.report.reference,
+                name=esc(view.artisan_name),
+                village=esc(view.village),
+                count=t.number(view.report.quantity),
+                model=model_name(t, view.model),
+                date=t.date(view.report.reported_at.astimezone(zone).date()),
+            )
+        )
+    rows: list[list[Button]] = [
+        [(f"🔎 {view.report.reference} · {view.artisan_name}"[:60], f"{OPEN}{view.report.id}")]
+        for view in views
+    ]
+    navigation: list[Button] = []
+    if page > 0:
+        navigation.append((t._("◀️ Previous"), f"{PAGE}{page - 1}"))
+    if page + 1 < pages:
+        navigation.append((t._("Next ▶️"), f"{PAGE}{page + 1}"))
+    if navigation:
+        rows.append(navigation)
+    rows.append([(t._("⬅️ Menu"), MAIN_MENU)])
+    return "\n".join(lines), keyboard(rows)
+
+
+async def open_report(update: Update, context: BotContext) -> None:
+    """Send one report's card: with the decisions while it waits, else with its outcome."""
+    if not await refuse_unless_admin(update, context):
+        return
+    view = await context.storage.reports.view(tapped_id(update))
+    chat = update.effective_chat
+    if view is None or chat is None:
+        await tell_unknown_report(update, context)
+        return
+    await answer_button(update)
+    t = context.t
+    if view.report.status is not ReportStatus.PENDING:
+        await send_card(context, chat.id, view, await decided_card(context, t, view), None)
+        return
+    text = report_card(t, view, context.settings.zone)
+    sent = await send_card(context, chat.id, view, text, decision_buttons(t, view.report.id))
+    await context.storage.reports.add_message(view.report.id, chat.id, sent.message_id)
+
+
+def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
+    """Return the quality check's handlers; the conversation first, it owns an admin's typing."""
+    return [
+        decision_conversation(),
+        CallbackQueryHandler(accept_all, pattern=rf"^{ACCEPT_ALL}{ID}$"),
+        CommandHandler("review", show_queue, filters=filters.ChatType.PRIVATE),
+        CallbackQueryHandler(show_queue, pattern=rf"^(?:{REVIEW}|{PAGE}\d{{1,6}})$"),
+        CallbackQueryHandler(open_report, pattern=rf"^{OPEN}{ID}$"),
+        # Any other qc: button: a step that is over, or tampered data.
+        CallbackQueryHandler(stale_button, pattern="^qc:"),
+    ]
