@@ -115,43 +115,45 @@ def build_application(settings: Settings, storage: Storage, token: str) -> Assem
 
     # The gate identifies the sender and stops updates from groups before any flow sees them.
     application.add_handlers(gate.handlers(), group=-1)
-    # Within group 0 the first matching handler wins, so the order below is the routing:
-    # conversations first (they own a person's messages while active), then commands and
-    # buttons by flow, and the catch-alls last so that nothing goes unanswered.
+    # Within group 0 the first matching handler wins, so the order below is the routing.
     application.add_handlers(
         [
-            *artisan_registration.handlers(),
+            # Conversations first: while one is active it holds the person's messages and
+            # buttons, and the entry points of those above it still open theirs.
+            *artisan_registration.handlers(),  # members
             *buyer_registration.handlers(),
-            *reporting.handlers(),
-            *review.handlers(),
-            *catalogue_admin.handlers(),
-            *payments.handlers(),
+            *reporting.handlers(),  # reports, with "my reports"
+            *review.handlers(),  # the quality check and its reasons
+            *catalogue_admin.handlers(),  # catalogue: adding and editing models
+            *payments.handlers(),  # money, with the undo of payments
             *stock_corrections.handlers(),
-            *ordering.handlers(),
-            *watching.handlers(),
-            *container_opening.handlers(),
-            *rates.handlers(),
-            *announcement_compose.handlers(),
+            *ordering.handlers(),  # orders
+            *watching.handlers(),  # catalogue: watching a model
+            *container_opening.handlers(),  # containers: opening, filling and shipping
+            *rates.handlers(),  # catalogue: exchange rates
+            *announcement_compose.handlers(),  # announcements
+            # Then commands and buttons by feature; their commands and button prefixes do not
+            # overlap, so their order among themselves does not matter.
             *menu.handlers(),
+            *approvals.handlers(),
+            *directory.handlers(),
+            *language.handlers(),
             *shop.handlers(),
             *my_orders.handlers(),
             *order_decisions.handlers(),
-            *container_view.handlers(),
             *needed_now.handlers(),
-            # How the cooperative is doing: a menu, then each view by its own button prefix.
+            *container_view.handlers(),
             *insights_menu.handlers(),
             *summary.handlers(),
             *charts.handlers(),
             *statements.handlers(),
             *exports.handlers(),
             *production.handlers(),
-            *approvals.handlers(),
-            *directory.handlers(),
             # After the announcement conversation, which takes the progress buttons itself
             # while an announcement is being written; its catch-all for bc: buttons refuses
             # non-admins and answers stale buttons.
             *announcement_list.handlers(),
-            *language.handlers(),
+            # Last, so that nothing goes unanswered.
             *fallback.handlers(),
         ],
         group=0,

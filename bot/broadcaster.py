@@ -26,7 +26,7 @@ from bot.telegram_http import no_answer
 from handlers.announcements.screens import progress_screen
 from handlers.common import translator_for
 from storage import Storage
-from storage.broadcasts import Broadcast, BroadcastStatus, Delivery, DeliveryStatus
+from storage.models.broadcasts import Broadcast, BroadcastStatus, Delivery, DeliveryStatus
 
 logger = logging.getLogger(__name__)
 

@@ -75,12 +75,10 @@ class StockChart:
 
 @dataclass(frozen=True)
 class FillChart:
-    """A container filling up: production per week, ready now, and the projection.
-
-    Dates are the cooperative's; `weeks` are the Mondays of the bars in `accepted`.
-    """
+    """A container filling up: production per week, ready now, and the projection."""
 
     title: str
+    # Dates are the cooperative's; these are the Mondays of the bars in `accepted`.
     weeks: Sequence[date]
     accepted: Sequence[int]
     accepted_label: str

@@ -12,7 +12,7 @@ from bot.pacing import Pacer
 from bot.settings import Settings
 from bot.storage_faults import StorageAlarm
 from storage import Storage
-from storage.models import Member, TelegramUser
+from storage.models.members import Member, TelegramUser
 
 
 class Services:

@@ -13,45 +13,33 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
-from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from datetime import timedelta
 from enum import Enum
-from typing import Literal
+from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, RetryAfter
 from telegram.ext import ExtBot
 
-from bot.outbox_requests import make_request, markup_json
+from bot.outbox_delivery import Delivery, backoff
+from bot.outbox_requests import markup_json
 from bot.outbox_tally import UpdateTally
-from bot.pacing import Pacer, first_of, retry_seconds, sleep_unless_stopped
+from bot.pacing import Pacer, first_of, sleep_unless_stopped
 from bot.replies import SENDING_ANNOUNCEMENTS
-from bot.telegram_http import no_answer
 from storage import Storage
 from storage.clock import utc_now
-from storage.outbox import OutboxAction, OutboxStatus, OutgoingMessage, QueuedMessage
+from storage.outbox import OutboxAction, OutboxStatus, OutgoingMessage
 
 logger = logging.getLogger(__name__)
 
 # The update being processed, set by the update processor: messages queued meanwhile carry it.
 PROCESSING_UPDATE: ContextVar[int | None] = ContextVar("processing_update", default=None)
 
-# A 5xx, a timeout or an unexpected error is tried this many times in all before the message is
-# failed; while Telegram does not answer at all, tries are not counted.
-MAX_ATTEMPTS = 5
-# The wait before the first retry, doubled before each next one.
-BACKOFF_SECONDS = 1.0
-MAX_BACKOFF_SECONDS = 30.0
 # Sent and failed messages are kept this long: an update delivered again finds them.
 KEEP_DONE = timedelta(days=2)
 PRUNE_EVERY_SECONDS = 3600.0
 # At stop, a request under way gets this long to be answered before it is cancelled.
 STOP_GRACE_SECONDS = 5.0
-
-CopyKind = Literal["order", "report", "member"]
-CopyRecorder = Callable[[int, int, int], Awaitable[None]]
 
 
 class _Default(Enum):
@@ -60,26 +48,6 @@ class _Default(Enum):
 
 BOT_DEFAULT = _Default.PARSE_MODE
 ParseModeChoice = str | None | _Default
-
-
-def copy_name(kind: CopyKind, entity_id: int) -> str:
-    """Name the card a message is a copy of, for `copy_of`: "order:12"."""
-    return f"{kind}:{entity_id}"
-
-
-async def record_copy(storage: Storage, copy_of: str, chat_id: int, message_id: int) -> None:
-    """Remember a sent copy of a card, so that later decisions edit it too."""
-    kind, _, entity = copy_of.partition(":")
-    # The one place that knows where each kind of card keeps its copies.
-    recorders: dict[str, CopyRecorder] = {
-        "order": storage.orders.add_message,
-        "report": storage.reports.add_message,
-        "member": storage.members.add_approval_message,
-    }
-    recorder = recorders.get(kind)
-    if recorder is None or not entity.isdigit():
-        raise ValueError(f"not a copy of a known card: {copy_of!r}")
-    await recorder(int(entity), chat_id, message_id)
 
 
 class Outbox:
@@ -98,8 +66,7 @@ class Outbox:
         self._tally = UpdateTally()
         # Set once the sender has read what was queued before it started.
         self._loaded: asyncio.Event | None = None
-        # Tries in a row that Telegram did not answer at all, whatever the chat.
-        self._unanswered = 0
+        self._delivery = Delivery(bot, storage, pacer, self._tally)
 
     # -- queueing ----------------------------------------------------------------------------
 
@@ -114,14 +81,7 @@ class Outbox:
     ) -> None:
         """Queue a text message."""
         await self._enqueue(
-            OutgoingMessage(
-                chat_id=chat_id,
-                action=OutboxAction.SEND_TEXT,
-                text=text,
-                parse_mode=self._parse_mode(parse_mode),
-                reply_markup=markup_json(reply_markup),
-                copy_of=copy_of,
-            )
+            OutboxAction.SEND_TEXT, chat_id, text, parse_mode, reply_markup, copy_of=copy_of
         )
 
     async def send_photo(
@@ -136,15 +96,13 @@ class Outbox:
     ) -> None:
         """Queue a photo, by the file id Telegram gave it, with an optional caption."""
         await self._enqueue(
-            OutgoingMessage(
-                chat_id=chat_id,
-                action=OutboxAction.SEND_PHOTO,
-                text=caption,
-                parse_mode=self._parse_mode(parse_mode),
-                reply_markup=markup_json(reply_markup),
-                photo_file_id=photo,
-                copy_of=copy_of,
-            )
+            OutboxAction.SEND_PHOTO,
+            chat_id,
+            caption,
+            parse_mode,
+            reply_markup,
+            photo_file_id=photo,
+            copy_of=copy_of,
         )
 
     async def send_document(
@@ -159,15 +117,13 @@ class Outbox:
     ) -> None:
         """Queue a file to upload, kept in the database until sent."""
         await self._enqueue(
-            OutgoingMessage(
-                chat_id=chat_id,
-                action=OutboxAction.SEND_DOCUMENT,
-                text=caption,
-                parse_mode=self._parse_mode(parse_mode),
-                reply_markup=markup_json(reply_markup),
-                document=data,
-                file_name=filename,
-            )
+            OutboxAction.SEND_DOCUMENT,
+            chat_id,
+            caption,
+            parse_mode,
+            reply_markup,
+            document=data,
+            file_name=filename,
         )
 
     async def edit_message_text(
@@ -181,14 +137,7 @@ class Outbox:
     ) -> None:
         """Queue an edit of a message's text (without `reply_markup` its buttons go)."""
         await self._enqueue(
-            OutgoingMessage(
-                chat_id=chat_id,
-                action=OutboxAction.EDIT_TEXT,
-                text=text,
-                parse_mode=self._parse_mode(parse_mode),
-                reply_markup=markup_json(reply_markup),
-                message_id=message_id,
-            )
+            OutboxAction.EDIT_TEXT, chat_id, text, parse_mode, reply_markup, message_id=message_id
         )
 
     async def edit_message_caption(
@@ -202,14 +151,12 @@ class Outbox:
     ) -> None:
         """Queue an edit of a caption (without `reply_markup` its buttons go)."""
         await self._enqueue(
-            OutgoingMessage(
-                chat_id=chat_id,
-                action=OutboxAction.EDIT_CAPTION,
-                text=caption,
-                parse_mode=self._parse_mode(parse_mode),
-                reply_markup=markup_json(reply_markup),
-                message_id=message_id,
-            )
+            OutboxAction.EDIT_CAPTION,
+            chat_id,
+            caption,
+            parse_mode,
+            reply_markup,
+            message_id=message_id,
         )
 
     async def queued_copies(self, copy_of: str) -> list[int]:
@@ -259,7 +206,23 @@ class Outbox:
         defaults = self._bot.defaults if isinstance(self._bot, ExtBot) else None
         return None if defaults is None else defaults.parse_mode
 
-    async def _enqueue(self, message: OutgoingMessage) -> None:
+    async def _enqueue(
+        self,
+        action: OutboxAction,
+        chat_id: int,
+        text: str | None,
+        parse_mode: ParseModeChoice,
+        reply_markup: InlineKeyboardMarkup | None,
+        **fields: Any,
+    ) -> None:
+        message = OutgoingMessage(
+            chat_id=chat_id,
+            action=action,
+            text=text,
+            parse_mode=self._parse_mode(parse_mode),
+            reply_markup=markup_json(reply_markup),
+            **fields,
+        )
         update_id = PROCESSING_UPDATE.get()
         sequence = None if update_id is None else self._tally.number(update_id, message.chat_id)
         queued = await self._storage.outbox.enqueue(message, update_id, sequence)
@@ -297,7 +260,7 @@ class Outbox:
                     except Exception:  # a database that cannot be read now may be readable soon
                         failures += 1
                         logger.exception("the outbox could not read its queue; trying again")
-                        look_again_at = loop.time() + _backoff(failures)
+                        look_again_at = loop.time() + backoff(failures)
                     else:
                         failures = 0
                         look_again_at = loop.time() + PRUNE_EVERY_SECONDS
@@ -351,83 +314,13 @@ class Outbox:
                     row = await self._storage.outbox.get(head.id)
                     wait = 0.0
                     if row is not None and row.status is OutboxStatus.QUEUED:
-                        wait = await self._attempt(row)
+                        wait = await self._delivery.attempt(row)
                     failures = 0
                 except Exception:  # one bad moment must not leave the chat's messages behind
                     failures += 1
                     logger.exception("the outbox failed on a message to %s; retrying", chat_id)
-                    wait = _backoff(failures)
+                    wait = backoff(failures)
                 if wait > 0:
                     await sleep_unless_stopped(stop, wait)
         finally:
             del self._workers[chat_id]
-
-    async def _attempt(self, row: QueuedMessage) -> float:
-        """Try a message once; return how long its chat waits before the next try."""
-        try:
-            message_id = await make_request(self._bot, row)
-        except RetryAfter as error:
-            # The pacer holds the chat, and only it, for as long as Telegram asks.
-            seconds = retry_seconds(error)
-            logger.info("outbox: chat %s asks to wait %.0f s", row.chat_id, seconds)
-            self._pacer.hold(row.chat_id, seconds)
-            self._tally.release_chat(row.chat_id)
-            self._unanswered = 0
-            return 0.0
-        except Forbidden as error:
-            self._unanswered = 0
-            await self._fail(row, str(error), unreachable=True)
-            return 0.0
-        except BadRequest as error:
-            self._unanswered = 0
-            reason = str(error).lower()
-            if row.action.edits and "not modified" in reason:
-                await self._sent(row, row.message_id)
-            else:
-                await self._fail(row, str(error), unreachable="chat not found" in reason)
-            return 0.0
-        except Exception as error:  # network trouble, 5xx, anything unexpected
-            if no_answer(error):
-                # Telegram is out of reach for everyone: wait for it without spending the
-                # message's tries, so that an outage fails nothing.
-                self._unanswered += 1
-                wait = _backoff(self._unanswered)
-                logger.warning("Telegram unreachable (%s); retrying in %.0f s", error, wait)
-                return wait
-            self._unanswered = 0
-            attempts = await self._storage.outbox.record_attempt(row.id, str(error))
-            if attempts >= MAX_ATTEMPTS:
-                await self._fail(row, str(error))
-                return 0.0
-            logger.info("outbox: message %s failed (%s); trying again", row.id, error)
-            return _backoff(attempts)
-        self._unanswered = 0
-        await self._sent(row, message_id)
-        return 0.0
-
-    async def _sent(self, row: QueuedMessage, message_id: int | None) -> None:
-        # The copy is recorded before the row is marked: a refresh that finds the row no
-        # longer queued then finds the copy, and edits it.
-        if row.copy_of is not None and not row.action.edits and message_id is not None:
-            try:
-                await record_copy(self._storage, row.copy_of, row.chat_id, message_id)
-            except (ValueError, sqlite3.IntegrityError) as error:
-                logger.warning("outbox: could not record copy %s: %s", row.copy_of, error)
-        if await self._storage.outbox.mark_sent(row.id, row.revision, message_id):
-            self._tally.finish(row.id)
-        # Otherwise it was revised in flight: it stays queued as an edit of what was just sent.
-
-    async def _fail(self, row: QueuedMessage, error: str, *, unreachable: bool = False) -> None:
-        logger.warning(
-            "outbox: gave up %s to %s%s: %s",
-            row.action,
-            row.chat_id,
-            f" ({row.copy_of})" if row.copy_of else "",
-            error,
-        )
-        await self._storage.outbox.mark_failed(row.id, error, unreachable=unreachable)
-        self._tally.finish(row.id)
-
-
-def _backoff(tries: int) -> float:
-    return min(BACKOFF_SECONDS * 2.0 ** (tries - 1), MAX_BACKOFF_SECONDS)

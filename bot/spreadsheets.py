@@ -10,11 +10,29 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import partial
+
+from bot.xlsx_package import (
+    DATE_FORMAT,
+    DATE_STYLE,
+    DATETIME_FORMAT,
+    DATETIME_STYLE,
+    DECLARATION,
+    HEADER_STYLE,
+    MAIN,
+    PACKAGE_RELATIONSHIPS,
+    RUPIAH_STYLE,
+    STYLES,
+    content_types,
+    workbook,
+    workbook_relationships,
+    xml,
+)
 
 # Excel's own limits: rows a sheet holds (the header included) and a sheet name's length.
 MAX_EXCEL_ROWS = 1_048_576
@@ -22,10 +40,11 @@ MAX_SHEET_TITLE = 31
 # Column widths in characters: room for the longest value, but no column wider than this.
 MAX_WIDTH = 50
 MIN_WIDTH = 6
-DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
-DATE_FORMAT = "yyyy-mm-dd"
-RUPIAH_FORMAT = "#,##0"
+# How many rows, spread over the table, decide the column widths.
+WIDTH_SAMPLE = 5000
 _NOT_IN_SHEET_TITLES = re.compile(r"[\[\]:*?/\\]")
+_EXCEL_EPOCH = datetime(1899, 12, 30)
+_DAY = timedelta(days=1)
 
 Value = str | int | datetime | date | None
 
@@ -67,12 +86,10 @@ class TooManyRowsError(Exception):
 
 
 def build_workbook(tables: Sequence[Table]) -> bytes:
-    """Write the tables as an .xlsx workbook: one sheet each, bold frozen header, typed cells.
-
-    The SpreadsheetML is written directly: openpyxl, even write-only with lxml, took 23 to 43
-    seconds for a year of a busy cooperative, this takes a few. Only what the sheets need is
-    written: inline strings, numbers, and three number formats.
-    """
+    """Write the tables as an .xlsx workbook: one sheet each, bold frozen header, typed cells."""
+    # The SpreadsheetML is written directly: openpyxl, even write-only with lxml, took 23 to 43
+    # seconds for a year of a busy cooperative, this takes a few. Only what the sheets need is
+    # written: inline strings, numbers, and three number formats.
     for table in tables:
         if len(table.rows) + 1 > MAX_EXCEL_ROWS:
             raise TooManyRowsError(table)
@@ -86,11 +103,11 @@ def build_workbook(tables: Sequence[Table]) -> bytes:
         ThreadPoolExecutor(max_workers=1) as packer,
     ):
         parts = {
-            "[Content_Types].xml": _content_types(len(tables)),
-            "_rels/.rels": _PACKAGE_RELATIONSHIPS,
-            "xl/workbook.xml": _workbook(titles),
-            "xl/_rels/workbook.xml.rels": _workbook_relationships(len(tables)),
-            "xl/styles.xml": _STYLES,
+            "[Content_Types].xml": content_types(len(tables)),
+            "_rels/.rels": PACKAGE_RELATIONSHIPS,
+            "xl/workbook.xml": workbook(titles),
+            "xl/_rels/workbook.xml.rels": workbook_relationships(len(tables)),
+            "xl/styles.xml": STYLES,
         }
         packed = [packer.submit(package.writestr, name, text) for name, text in parts.items()]
         for number, table in enumerate(tables, start=1):
@@ -114,95 +131,14 @@ def sheet_title(title: str, taken: set[str]) -> str:
     return candidate
 
 
-_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_PACKAGE = "http://schemas.openxmlformats.org/package/2006/relationships"
-_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-_PACKAGE_RELATIONSHIPS = (
-    f'{_DECLARATION}<Relationships xmlns="{_PACKAGE}"><Relationship Id="rId1"'
-    f' Type="{_RELATIONSHIPS}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
-)
-# Cell styles by index: 0 plain, 1 bold header, 2 Rupiah (#,##0 is built-in format 3),
-# 3 date and time, 4 date.
-_HEADER, _RUPIAH, _DATETIME, _DATE = 1, 2, 3, 4
-_STYLES = (
-    f'{_DECLARATION}<styleSheet xmlns="{_MAIN}">'
-    f'<numFmts count="2"><numFmt numFmtId="164" formatCode="{DATETIME_FORMAT}"/>'
-    f'<numFmt numFmtId="165" formatCode="{DATE_FORMAT}"/></numFmts>'
-    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
-    '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
-    '<fills count="2"><fill><patternFill patternType="none"/></fill>'
-    '<fill><patternFill patternType="gray125"/></fill></fills>'
-    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
-    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
-    '<xf numFmtId="3" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    "</cellXfs>"
-    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
-    "</styleSheet>"
-)
-_EXCEL_EPOCH = datetime(1899, 12, 30)
-_DAY = timedelta(days=1)
-# Characters XML 1.0 cannot hold at all; typed text could carry them.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_PLAIN = re.compile('[^&<>"\x00-\x1f\ufffe\uffff]*')
-# How many rows, spread over the table, decide the column widths.
-WIDTH_SAMPLE = 5000
-
-
-def _content_types(sheets: int) -> str:
-    sheet_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
-    overrides = "".join(
-        f'<Override PartName="/xl/worksheets/sheet{number}.xml" ContentType="{sheet_type}"/>'
-        for number in range(1, sheets + 1)
-    )
-    return (
-        f'{_DECLARATION}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-        '<Default Extension="rels"'
-        ' ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-        '<Default Extension="xml" ContentType="application/xml"/>'
-        '<Override PartName="/xl/workbook.xml" ContentType="application/'
-        'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-        '<Override PartName="/xl/styles.xml" ContentType="application/'
-        'vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
-        f"{overrides}</Types>"
-    )
-
-
-def _workbook(titles: Sequence[str]) -> str:
-    sheets = "".join(
-        f'<sheet name="{_xml(title, quote=True)}" sheetId="{number}" r:id="rId{number}"/>'
-        for number, title in enumerate(titles, start=1)
-    )
-    return (
-        f'{_DECLARATION}<workbook xmlns="{_MAIN}" xmlns:r="{_RELATIONSHIPS}">'
-        f"<sheets>{sheets}</sheets></workbook>"
-    )
-
-
-def _workbook_relationships(sheets: int) -> str:
-    links = "".join(
-        f'<Relationship Id="rId{number}" Type="{_RELATIONSHIPS}/worksheet"'
-        f' Target="worksheets/sheet{number}.xml"/>'
-        for number in range(1, sheets + 1)
-    )
-    styles = (
-        f'<Relationship Id="rId{sheets + 1}" Type="{_RELATIONSHIPS}/styles" Target="styles.xml"/>'
-    )
-    return f'{_DECLARATION}<Relationships xmlns="{_PACKAGE}">{links}{styles}</Relationships>'
-
-
 def _sheet(table: Table) -> str:
     columns = "".join(
         f'<col min="{number}" max="{number}" width="{width}" customWidth="1"/>'
         for number, width in enumerate(column_widths(table), start=1)
     )
     header = "".join(
-        f'<c r="{_column_letter(number)}1" s="{_HEADER}" t="inlineStr">'
-        f"<is><t>{_xml(column.header)}</t></is></c>"
+        f'<c r="{_column_letter(number)}1" s="{HEADER_STYLE}" t="inlineStr">'
+        f"<is><t>{xml(column.header)}</t></is></c>"
         for number, column in enumerate(table.columns, start=1)
     )
     # Built a column at a time: one specialised loop per column beats a call per cell, and
@@ -224,17 +160,9 @@ def _sheet(table: Table) -> str:
         ' activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
     )
     return (
-        f'{_DECLARATION}<worksheet xmlns="{_MAIN}">{frozen}<cols>{columns}</cols>'
+        f'{DECLARATION}<worksheet xmlns="{MAIN}">{frozen}<cols>{columns}</cols>'
         f"<sheetData>{''.join(rows)}</sheetData></worksheet>"
     )
-
-
-def _xml(text: str, *, quote: bool = False) -> str:
-    if _PLAIN.fullmatch(text):  # most names and codes: nothing to escape
-        return text
-    escaped = _NOT_XML.sub("", text).replace("&", "&amp;").replace("<", "&lt;")
-    escaped = escaped.replace(">", "&gt;")
-    return escaped.replace('"', "&quot;") if quote else escaped
 
 
 def _column_letter(number: int) -> str:
@@ -257,37 +185,21 @@ def _text_column(letter: str, values: list[Value]) -> list[str]:
 def _inline(text: str) -> str:
     # Spaces at either end are kept only when the text says so.
     keep = ' xml:space="preserve"' if text != text.strip() else ""
-    return f"<is><t{keep}>{_xml(text)}</t></is>"
+    return f"<is><t{keep}>{xml(text)}</t></is>"
 
 
-def _integer_column(letter: str, values: list[Value]) -> list[str]:
+def _number_column(letter: str, values: list[Value], style: str = "") -> list[str]:
     return [
-        "" if value is None else f'<c r="{letter}{number}"><v>{value}</v></c>'
+        "" if value is None else f'<c r="{letter}{number}"{style}><v>{value}</v></c>'
         for number, value in enumerate(values, start=2)
     ]
 
 
-def _rupiah_column(letter: str, values: list[Value]) -> list[str]:
-    return [
-        "" if value is None else f'<c r="{letter}{number}" s="{_RUPIAH}"><v>{value}</v></c>'
-        for number, value in enumerate(values, start=2)
-    ]
-
-
-def _datetime_column(letter: str, values: list[Value]) -> list[str]:
+def _day_column(letter: str, values: list[Value], style: str, spec: str) -> list[str]:
     return [
         ""
         if value is None
-        else f'<c r="{letter}{number}" s="{_DATETIME}"><v>{_serial(value):.8f}</v></c>'
-        for number, value in enumerate(values, start=2)
-    ]
-
-
-def _date_column(letter: str, values: list[Value]) -> list[str]:
-    return [
-        ""
-        if value is None
-        else f'<c r="{letter}{number}" s="{_DATE}"><v>{_serial(value):.0f}</v></c>'
+        else f'<c r="{letter}{number}"{style}><v>{_serial(value):{spec}}</v></c>'
         for number, value in enumerate(values, start=2)
     ]
 
@@ -300,20 +212,19 @@ def _serial(value: Value) -> float:
     return float((value - _EXCEL_EPOCH.date()).days)
 
 
-_COLUMN_WRITERS = {
+# A time keeps its fraction of the day (eight places hold the seconds); a date is whole days.
+_COLUMN_WRITERS: dict[Kind, Callable[[str, list[Value]], list[str]]] = {
     Kind.TEXT: _text_column,
-    Kind.INTEGER: _integer_column,
-    Kind.RUPIAH: _rupiah_column,
-    Kind.DATETIME: _datetime_column,
-    Kind.DATE: _date_column,
+    Kind.INTEGER: _number_column,
+    Kind.RUPIAH: partial(_number_column, style=f' s="{RUPIAH_STYLE}"'),
+    Kind.DATETIME: partial(_day_column, style=f' s="{DATETIME_STYLE}"', spec=".8f"),
+    Kind.DATE: partial(_day_column, style=f' s="{DATE_STYLE}"', spec=".0f"),
 }
 
 
 def column_widths(table: Table) -> list[float]:
-    """Widths that fit each column's header and longest value, capped at MAX_WIDTH.
-
-    A large table is measured on rows spread evenly through it: the widths only need to fit.
-    """
+    """Widths that fit each column's header and longest value, capped at MAX_WIDTH."""
+    # A large table is measured on rows spread evenly through it: the widths only need to fit.
     step = max(1, len(table.rows) // WIDTH_SAMPLE)
     sample = table.rows[::step]
     widths = []

@@ -95,6 +95,7 @@ class _Page:
         color: str = INK,
         align: str = "left",
     ) -> None:
+        """Write one line of text at (x, y) in millimetres from the top left."""
         # parse_math off: a "$" typed in a name must stay a dollar sign.
         self._axes.text(
             x,
@@ -109,9 +110,11 @@ class _Page:
         )
 
     def rule(self, y: float, color: str = RULE, width: float = 0.6) -> None:
+        """Draw a horizontal line across the page at `y`."""
         self._axes.plot([LEFT, RIGHT], [y, y], color=color, linewidth=width)
 
     def header(self, sheet: StatementSheet) -> None:
+        """Draw the cooperative, the title and the details, and move below them."""
         self.text(LEFT, self._y + 2, sheet.cooperative, size=16, bold=True, color=ACCENT)
         self.text(LEFT, self._y + 11, sheet.title, size=12.5)
         self.rule(self._y + 17, color=ACCENT, width=1.2)
@@ -122,6 +125,7 @@ class _Page:
         self._y += 5
 
     def table(self, table: SheetTable) -> None:
+        """Draw a table: its title, headings, striped rows or its empty text, and its total."""
         self.text(LEFT, self._y, table.title, size=11, bold=True, color=ACCENT)
         self._y += self._row * 1.1
         columns = _columns(len(table.headings))
@@ -149,6 +153,7 @@ class _Page:
         self._y += 6
 
     def balance(self, label: str, amount: str) -> None:
+        """Draw the balance in a framed box."""
         self._y += 2
         self._axes.add_patch(
             Rectangle(

@@ -8,6 +8,7 @@ import re
 import unicodedata
 import warnings
 from collections.abc import Callable, Coroutine, Sequence
+from datetime import date
 from typing import Any
 
 from telegram import (
@@ -32,6 +33,7 @@ from telegram.warnings import PTBUserWarning
 from bot.context import BotContext
 from bot.i18n import Translator, resolve_locale, translator
 from storage import Storage
+from storage.clock import utc_now
 
 Button = tuple[str, str]
 ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
@@ -59,6 +61,16 @@ def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
     )
+
+
+def page_buttons(t: Translator, prefix: str, page: int, *, more: bool) -> list[list[Button]]:
+    """The row of Previous and Next buttons of a list's page; none when it is the only one."""
+    row: list[Button] = []
+    if page > 0:
+        row.append((t._("◀️ Previous"), f"{prefix}{page - 1}"))
+    if more:
+        row.append((t._("Next ▶️"), f"{prefix}{page + 1}"))
+    return [row] if row else []
 
 
 def column(buttons: Sequence[Button]) -> InlineKeyboardMarkup:
@@ -213,6 +225,30 @@ def parse_quantity(raw: str | None, maximum: int) -> int | None:
         return None
     value = int("".join(groups))
     return value if 1 <= value <= maximum else None
+
+
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_DAY_FIRST = re.compile(r"^(\d{1,2})([-/])(\d{1,2})\2(\d{4})$")
+
+
+def read_date(raw: str | None, *, year_first: bool = True) -> date | None:
+    """Read 15/01/2027 or 15-01-2027, with `year_first` 2027-01-15 too; None if not a date."""
+    text = (raw or "").strip()
+    iso = _ISO_DATE.match(text) if year_first else None
+    day_first = _DAY_FIRST.match(text)
+    try:
+        if iso is not None:
+            return date(int(iso[1]), int(iso[2]), int(iso[3]))
+        if day_first is not None:
+            return date(int(day_first[4]), int(day_first[3]), int(day_first[1]))
+    except ValueError:
+        return None
+    return None
+
+
+def today(context: BotContext) -> date:
+    """Today's date in the cooperative's time zone."""
+    return utc_now().astimezone(context.settings.zone).date()
 
 
 def parse_rupiah(raw: str | None, maximum: int = MAX_RUPIAH) -> int | None:

@@ -9,6 +9,7 @@ button meanwhile is answered with where the person is, and reaches no other flow
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
@@ -26,6 +27,7 @@ from handlers.common import (
     answer_or_reply,
     modal_fallbacks,
     persistent_conversation,
+    refuse_unless_admin,
     reply,
     show,
 )
@@ -62,6 +64,13 @@ class Flow:
     finish_first: bool = False
     # Where the keys of the latest Sends are kept with the ids of what they stored.
     sent_key: str | None = None
+    # The Send button's callback data: this prefix, then the draft's key.
+    send_prefix: str = ""
+
+    @property
+    def send_pattern(self) -> str:
+        """Match the flow's Send buttons, those of earlier drafts included."""
+        return rf"^{self.send_prefix}[A-Za-z0-9_-]{{8,32}}$"
 
     def draft(self, context: BotContext) -> dict[str, Any]:
         """Return the draft, made empty on first use."""
@@ -85,6 +94,17 @@ class Flow:
         """Forget the draft and end the conversation."""
         self.discard(context)
         return END
+
+    def admins_only(self, step: Callback) -> Callback:
+        """Run the step for an admin; refuse anyone else, whatever they sent, and end the flow."""
+
+        @functools.wraps(step)
+        async def checked(update: Update, context: BotContext) -> object:
+            if not await refuse_unless_admin(update, context):
+                return self.end(context)
+            return await step(update, context)
+
+        return checked
 
     async def leave(
         self,
@@ -134,6 +154,19 @@ class Flow:
             ),
         )
 
+    def _tapped_key(self, update: Update) -> str:
+        query = update.callback_query
+        assert query is not None and query.data is not None
+        return query.data.removeprefix(self.send_prefix)
+
+    async def own_send(self, update: Update, context: BotContext, repeated: Callback) -> str | None:
+        """Return the tapped Send's key if it is this draft's; else answer it with `repeated`."""
+        key = self._tapped_key(update)
+        if key == self.draft(context).get("key"):
+            return key
+        await repeated(update, context)
+        return None
+
     def sent_record(self, context: BotContext, key: str) -> int | None:
         """Return the id a Send with this key stored, if it is still remembered."""
         assert self.sent_key is not None
@@ -168,13 +201,12 @@ class Flow:
         self,
         update: Update,
         context: BotContext,
-        key: str,
         find: Callable[[int], Awaitable[Sent | None]],
         not_sent: str,
         show_sent: Callable[[Update, BotContext, int], Awaitable[None]],
     ) -> None:
         """Answer a Send tapped again: name what it stored and show it, or say it was not sent."""
-        record_id = self.sent_record(context, key)
+        record_id = self.sent_record(context, self._tapped_key(update))
         record = await find(record_id) if record_id else None
         if record is None:
             await answer_button(update, not_sent, alert=True)

@@ -14,7 +14,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.context import BotContext
 from bot.i18n import Translator
-from bot.outbox import record_copy
+from bot.outbox_copies import record_copy
 from handlers.common import translator_for
 
 logger = logging.getLogger(__name__)

@@ -1,15 +1,23 @@
-"""Admins' announcements: who gets them, their deliveries, and pausing, resuming, cancelling."""
+"""Admins' announcements: saving, starting, and pausing, resuming or cancelling them."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from enum import StrEnum
 
 import aiosqlite
-from pydantic import BaseModel, ConfigDict
 
+from storage.broadcast_audience import AUDIENCE_FILTER, BroadcastAudience, recipients_sql
+from storage.broadcast_deliveries import BroadcastDeliveries
 from storage.clock import now_text
 from storage.db import Database
+from storage.models.broadcasts import (
+    Audience,
+    Broadcast,
+    BroadcastDraft,
+    BroadcastFigures,
+    BroadcastStatus,
+    BroadcastSummary,
+)
 
 _FIELDS = (
     "id",
@@ -33,174 +41,11 @@ _COLUMNS = ", ".join(_FIELDS)
 _FIGURE_STATUSES = ("pending", "sent", "failed", "unreachable", "cancelled")
 
 
-class Audience(StrEnum):
-    """Who an announcement is for."""
-
-    EVERYONE = "everyone"
-    ARTISANS = "artisans"
-    BUYERS = "buyers"
-    VILLAGE = "village"
-    PENDING = "pending"
-
-
-class BroadcastStatus(StrEnum):
-    """Where an announcement stands."""
-
-    SCHEDULED = "scheduled"
-    SENDING = "sending"
-    PAUSED = "paused"
-    DONE = "done"
-    CANCELLED = "cancelled"
-
-
-class DeliveryStatus(StrEnum):
-    """What became of one recipient's message."""
-
-    PENDING = "pending"
-    SENT = "sent"
-    FAILED = "failed"
-    UNREACHABLE = "unreachable"
-    CANCELLED = "cancelled"
-
-
-# Recipients per audience (`m` members, `u` telegram_users): people who blocked the bot or
-# could not be reached are left out until they write to the bot again.
-_AUDIENCE_FILTER = {
-    Audience.EVERYONE: "m.status = 'active'",
-    Audience.ARTISANS: "m.status = 'active' AND m.role = 'artisan'",
-    Audience.BUYERS: "m.status = 'active' AND m.role = 'buyer'",
-    Audience.VILLAGE: "m.status = 'active' AND m.role = 'artisan' AND m.village = :village",
-    Audience.PENDING: "m.status = 'pending'",
-}
-
-
-def _recipients_sql(select: str) -> str:
-    return (
-        f"SELECT {select} FROM members m JOIN telegram_users u ON u.telegram_id = m.telegram_id"
-        " WHERE u.blocked_at IS NULL AND {filter}"
-    )
-
-
-class Broadcast(BaseModel):
-    """An announcement and where it stands."""
-
-    model_config = ConfigDict(frozen=True)
-
-    id: int
-    audience: Audience
-    village: str | None
-    locale: str
-    text: str
-    other_text: str | None
-    photo_file_id: str | None
-    status: BroadcastStatus
-    send_at: datetime
-    created_by: int
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-    progress_chat_id: int | None
-    progress_message_id: int | None
-
-    @property
-    def reference(self) -> str:
-        """The reference people quote, such as B-000012."""
-        return f"B-{self.id:06d}"
-
-    def text_for(self, locale: str) -> str:
-        """The version for a reader of this locale, else the one given."""
-        if locale != self.locale and self.other_text is not None:
-            return self.other_text
-        return self.text
-
-
-class BroadcastDraft(BaseModel):
-    """What an admin composed, before it is sent or scheduled."""
-
-    model_config = ConfigDict(frozen=True)
-
-    audience: Audience
-    village: str | None = None
-    locale: str
-    text: str
-    other_text: str | None = None
-    photo_file_id: str | None = None
-
-
-class Recipient(BaseModel):
-    """A person an announcement goes to, with what picks their language."""
-
-    model_config = ConfigDict(frozen=True)
-
-    telegram_id: int
-    chosen_locale: str | None
-    language_code: str | None
-
-
-class Delivery(BaseModel):
-    """One recipient's message still to send."""
-
-    model_config = ConfigDict(frozen=True)
-
-    broadcast_id: int
-    recipient: Recipient
-    attempts: int
-
-
-class BroadcastFigures(BaseModel):
-    """How many deliveries of an announcement stand where."""
-
-    model_config = ConfigDict(frozen=True)
-
-    pending: int = 0
-    sent: int = 0
-    failed: int = 0
-    unreachable: int = 0
-    cancelled: int = 0
-
-    @property
-    def total(self) -> int:
-        """Every recipient."""
-        return self.pending + self.sent + self.failed + self.unreachable + self.cancelled
-
-
-class BroadcastSummary(BaseModel):
-    """An announcement with its figures, for lists and progress."""
-
-    model_config = ConfigDict(frozen=True)
-
-    broadcast: Broadcast
-    figures: BroadcastFigures
-
-
-class Broadcasts:
+class Broadcasts(BroadcastAudience, BroadcastDeliveries):
     """Reads and writes the broadcasts and deliveries tables."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
-
-    async def recipients(self, audience: Audience, village: str | None = None) -> list[Recipient]:
-        """Return who would get an announcement for this audience now."""
-        sql = _recipients_sql("m.telegram_id, u.chosen_locale, u.language_code").format(
-            filter=_AUDIENCE_FILTER[audience]
-        )
-        rows = await self._db.fetch_all(sql + " ORDER BY m.telegram_id", {"village": village})
-        return [Recipient.model_validate(dict(row)) for row in rows]
-
-    async def count(self, audience: Audience, village: str | None = None) -> int:
-        """Count who would get an announcement for this audience now."""
-        sql = _recipients_sql("COUNT(*)").format(filter=_AUDIENCE_FILTER[audience])
-        return int(await self._db.fetch_value(sql, {"village": village}))
-
-    async def villages(self) -> list[tuple[str, int]]:
-        """Return the villages of active artisans with how many can be reached, by name."""
-        rows = await self._db.fetch_all(
-            _recipients_sql("m.village, COUNT(*) AS people").format(
-                filter=_AUDIENCE_FILTER[Audience.ARTISANS] + " AND m.village IS NOT NULL"
-            )
-            + " GROUP BY m.village ORDER BY m.village"
-        )
-        return [(row["village"], int(row["people"])) for row in rows]
 
     async def create(
         self,
@@ -308,66 +153,6 @@ class Broadcasts:
                 ids = [int(row[0]) for row in await cursor.fetchall()]
             return [await _summary(connection, broadcast_id) for broadcast_id in ids]
 
-    async def pending(self, broadcast_id: int, limit: int = 50) -> list[Delivery]:
-        """Return deliveries still to send, in a steady order."""
-        rows = await self._db.fetch_all(
-            "SELECT d.broadcast_id, d.telegram_id, d.attempts, u.chosen_locale, u.language_code"
-            " FROM deliveries d JOIN telegram_users u ON u.telegram_id = d.telegram_id"
-            " WHERE d.broadcast_id = ? AND d.status = 'pending' ORDER BY d.telegram_id LIMIT ?",
-            (broadcast_id, limit),
-        )
-        return [
-            Delivery(
-                broadcast_id=row["broadcast_id"],
-                attempts=row["attempts"],
-                recipient=Recipient(
-                    telegram_id=row["telegram_id"],
-                    chosen_locale=row["chosen_locale"],
-                    language_code=row["language_code"],
-                ),
-            )
-            for row in rows
-        ]
-
-    async def mark(
-        self,
-        broadcast_id: int,
-        telegram_id: int,
-        status: DeliveryStatus,
-        error: str | None = None,
-    ) -> None:
-        """Record what became of one message; an unreachable person is skipped from now on."""
-        if status is DeliveryStatus.PENDING:
-            raise ValueError("a delivery is marked once it is answered")
-        now = now_text()
-        async with self._db.transaction() as connection:
-            await connection.execute(
-                # A message in flight when the announcement was cancelled still counts as sent.
-                "UPDATE deliveries SET status = ?, error = ?, done_at = ? WHERE broadcast_id = ?"
-                " AND telegram_id = ? AND status IN ('pending', 'cancelled')",
-                (status, error, now, broadcast_id, telegram_id),
-            )
-            if status is DeliveryStatus.UNREACHABLE:
-                await connection.execute(
-                    "UPDATE telegram_users SET blocked_at = ? WHERE telegram_id = ?",
-                    (now, telegram_id),
-                )
-
-    async def record_attempt(self, broadcast_id: int, telegram_id: int, error: str) -> int:
-        """Count a failed try that may be retried; return how many tries there have been."""
-        async with self._db.transaction() as connection:
-            await connection.execute(
-                "UPDATE deliveries SET attempts = attempts + 1, error = ?"
-                " WHERE broadcast_id = ? AND telegram_id = ?",
-                (error, broadcast_id, telegram_id),
-            )
-            async with connection.execute(
-                "SELECT attempts FROM deliveries WHERE broadcast_id = ? AND telegram_id = ?",
-                (broadcast_id, telegram_id),
-            ) as cursor:
-                row = await cursor.fetchone()
-        return 0 if row is None else int(row[0])
-
     async def finish(self, broadcast_id: int) -> BroadcastSummary | None:
         """Mark a sending announcement done once nothing is pending; return it if it was."""
         async with self._db.transaction() as connection:
@@ -444,7 +229,7 @@ async def _start(connection: aiosqlite.Connection, broadcast_id: int) -> None:
     audience = Audience(row["audience"])
     await connection.execute(
         "INSERT INTO deliveries (broadcast_id, telegram_id) "
-        + _recipients_sql(":broadcast_id, m.telegram_id").format(filter=_AUDIENCE_FILTER[audience]),
+        + recipients_sql(":broadcast_id, m.telegram_id").format(filter=AUDIENCE_FILTER[audience]),
         {"broadcast_id": broadcast_id, "village": row["village"]},
     )
     await connection.execute(

@@ -8,7 +8,7 @@ import aiosqlite
 
 from storage.clock import now_text
 from storage.db import Database
-from storage.models import (
+from storage.models.catalogue import (
     CatalogueChange,
     DrumHead,
     DrumModel,

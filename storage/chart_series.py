@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict
 from storage.catalogue import ORDER, drum_model, model_columns
 from storage.db import Database
 from storage.figures import utc_text
-from storage.models import DrumSize, StockBalance
+from storage.models.catalogue import DrumSize
+from storage.models.stock import StockBalance
 
 # Villages drawn apart; the others are summed into one group.
 TOP_VILLAGES = 5

@@ -1,4 +1,4 @@
-"""Container shipments: the orders put into them, their progress, and shipping them."""
+"""Container shipments: opening them, the orders put into them, and how ready they are."""
 
 from __future__ import annotations
 
@@ -9,42 +9,24 @@ import aiosqlite
 
 from storage.catalogue import drum_model, model_columns
 from storage.clock import now_text
+from storage.container_queries import COLUMNS, CONTAINER_COLUMNS, container_from, fetch_container
+from storage.container_shipping import ContainerShipping, take_out
 from storage.db import Database
-from storage.models import (
+from storage.models.containers import (
     Container,
-    ContainerChange,
     ContainerProgress,
     ContainerStatus,
     ContainerView,
     ModelProgress,
-    OrderChange,
-    OrderOutcome,
-    OrderStatus,
-    OrderView,
-    StockMovementKind,
 )
-from storage.orders import VIEW, WAITING, check_active_buyer, fetch_order, order_view
-from storage.stock import move_stock
+from storage.models.orders import OrderChange, OrderOutcome, OrderStatus, OrderView
+from storage.order_queries import VIEW, WAITING, fetch_order, order_view
+from storage.orders import check_active_buyer
 
 DEFAULT_CAPACITY = 3500
 # The pace of production behind the estimated ready date: drums accepted in these weeks.
 PACE_WEEKS = 4
 
-_FIELDS = (
-    "id",
-    "buyer_id",
-    "capacity",
-    "destination",
-    "target_date",
-    "status",
-    "created_by",
-    "created_at",
-    "closed_at",
-    "closed_by",
-)
-_COLUMNS = ", ".join(_FIELDS)
-# The containers columns from the alias `c`, each prefixed c_ (see container_from).
-CONTAINER_COLUMNS = ", ".join(f"c.{name} AS c_{name}" for name in _FIELDS)
 _VIEW = (
     f"SELECT {CONTAINER_COLUMNS}, b.name AS buyer_name,"
     " b.company AS buyer_company, b.telegram_id AS buyer_telegram_id"
@@ -52,7 +34,7 @@ _VIEW = (
 )
 
 
-class Containers:
+class Containers(ContainerShipping):
     """Reads and writes container shipments."""
 
     def __init__(self, db: Database) -> None:
@@ -80,14 +62,14 @@ class Containers:
                 " created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                 (buyer_id, capacity, destination, target_date.isoformat(), by, now_text()),
             )
-            container = await _fetch(connection, cursor.lastrowid)
+            container = await fetch_container(connection, cursor.lastrowid)
         assert container is not None
         return container
 
     async def get(self, container_id: int) -> Container | None:
         """Return a container by id."""
         row = await self._db.fetch_one(
-            f"SELECT {_COLUMNS} FROM containers WHERE id = ?", (container_id,)
+            f"SELECT {COLUMNS} FROM containers WHERE id = ?", (container_id,)
         )
         return None if row is None else Container.model_validate(dict(row))
 
@@ -136,7 +118,7 @@ class Containers:
         its drums would not fit (OVER_CAPACITY, with the free room as `available`).
         """
         async with self._db.transaction() as connection:
-            container = await _fetch(connection, container_id)
+            container = await fetch_container(connection, container_id)
             order = await fetch_order(connection, "id = ?", order_id)
             if container is None or order is None:
                 return OrderChange(outcome=OrderOutcome.NOT_FOUND)
@@ -159,7 +141,7 @@ class Containers:
     async def remove_order(self, container_id: int, order_id: int, *, by: int) -> OrderChange:
         """Take an order out of an open container; it keeps its reserved drums and backorder."""
         async with self._db.transaction() as connection:
-            container = await _fetch(connection, container_id)
+            container = await fetch_container(connection, container_id)
             order = await fetch_order(connection, "id = ?", order_id)
             if container is None or order is None:
                 return OrderChange(outcome=OrderOutcome.NOT_FOUND)
@@ -167,95 +149,8 @@ class Containers:
                 return OrderChange(outcome=OrderOutcome.CONTAINER_CLOSED, order=order)
             if order.container_id != container_id or order.status is not OrderStatus.IN_CONTAINER:
                 return OrderChange(outcome=OrderOutcome.CHANGED, order=order)
-            await _take_out(connection, order_id)
+            await take_out(connection, order_id)
             return await _order_done(connection, order_id)
-
-    async def cancel(self, container_id: int, *, by: int) -> ContainerChange:
-        """Cancel an open container; its orders come out of it, keeping their drums."""
-        async with self._db.transaction() as connection:
-            container = await _fetch(connection, container_id)
-            if container is None:
-                return ContainerChange(outcome=OrderOutcome.NOT_FOUND)
-            if container.status is not ContainerStatus.OPEN:
-                return ContainerChange(outcome=OrderOutcome.CONTAINER_CLOSED, container=container)
-            async with connection.execute(
-                "SELECT id FROM orders WHERE container_id = ? AND status = ?",
-                (container_id, OrderStatus.IN_CONTAINER),
-            ) as cursor:
-                order_ids = [int(row[0]) for row in await cursor.fetchall()]
-            for order_id in order_ids:
-                await _take_out(connection, order_id)
-            await _close(connection, container_id, ContainerStatus.CANCELLED, by)
-            return ContainerChange(
-                outcome=OrderOutcome.DONE, container=await _fetch(connection, container_id)
-            )
-
-    async def ship(self, container_id: int, *, by: int) -> ContainerChange:
-        """Ship an open container: its orders' ready drums leave stock, in one transaction.
-
-        An order shipped whole becomes SHIPPED; one with drums still to make goes back to
-        BACKORDERED outside the container, its shipped drums counted, to follow in another.
-        Nothing changes when the container is not open or has no drum ready.
-        """
-        async with self._db.transaction() as connection:
-            container = await _fetch(connection, container_id)
-            if container is None:
-                return ContainerChange(outcome=OrderOutcome.NOT_FOUND)
-            if container.status is not ContainerStatus.OPEN:
-                return ContainerChange(outcome=OrderOutcome.CONTAINER_CLOSED, container=container)
-            async with connection.execute(
-                "SELECT id FROM orders WHERE container_id = ? AND status = ? AND reserved > 0",
-                (container_id, OrderStatus.IN_CONTAINER),
-            ) as cursor:
-                ready_ids = [int(row[0]) for row in await cursor.fetchall()]
-            if not ready_ids:
-                return ContainerChange(outcome=OrderOutcome.NOTHING_READY, container=container)
-            now = now_text()
-            for order_id in ready_ids:
-                order = await fetch_order(connection, "id = ?", order_id)
-                assert order is not None
-                await move_stock(
-                    connection,
-                    order.model_id,
-                    StockMovementKind.SHIPPED,
-                    on_hand_delta=-order.reserved,
-                    reserved_delta=-order.reserved,
-                    order_id=order_id,
-                    reason=container.reference,
-                    by=by,
-                )
-                await connection.execute(
-                    "INSERT INTO shipments (container_id, order_id, model_id, quantity,"
-                    " shipped_at) VALUES (?, ?, ?, ?, ?)",
-                    (container_id, order_id, order.model_id, order.reserved, now),
-                )
-                shipped = order.shipped + order.reserved
-                whole = shipped == order.confirmed
-                await connection.execute(
-                    "UPDATE orders SET status = ?, reserved = 0, shipped = ?, container_id = ?,"
-                    " closed_at = ?, closed_by = ?, updated_at = ? WHERE id = ?",
-                    (
-                        OrderStatus.SHIPPED if whole else OrderStatus.BACKORDERED,
-                        shipped,
-                        container_id if whole else None,
-                        now if whole else None,
-                        by if whole else None,
-                        now,
-                        order_id,
-                    ),
-                )
-            # Orders with nothing ready stay backorders, out of the shipped container.
-            async with connection.execute(
-                "SELECT id FROM orders WHERE container_id = ? AND status = ?",
-                (container_id, OrderStatus.IN_CONTAINER),
-            ) as cursor:
-                waiting_ids = [int(row[0]) for row in await cursor.fetchall()]
-            for order_id in waiting_ids:
-                await _take_out(connection, order_id)
-            await _close(connection, container_id, ContainerStatus.SHIPPED, by)
-            return ContainerChange(
-                outcome=OrderOutcome.DONE, container=await _fetch(connection, container_id)
-            )
 
     async def shipped_quantity(self, container_id: int) -> int:
         """Count the drums that left in this container."""
@@ -327,31 +222,6 @@ async def _load(connection: aiosqlite.Connection, container_id: int) -> int:
     return int(row[0])
 
 
-async def _take_out(connection: aiosqlite.Connection, order_id: int) -> None:
-    await connection.execute(
-        "UPDATE orders SET status = CASE WHEN reserved + shipped = confirmed THEN ? ELSE ? END,"
-        " container_id = NULL, updated_at = ? WHERE id = ?",
-        (OrderStatus.CONFIRMED, OrderStatus.BACKORDERED, now_text(), order_id),
-    )
-
-
-async def _close(
-    connection: aiosqlite.Connection, container_id: int, status: ContainerStatus, by: int
-) -> None:
-    await connection.execute(
-        "UPDATE containers SET status = ?, closed_at = ?, closed_by = ? WHERE id = ?",
-        (status, now_text(), by, container_id),
-    )
-
-
-async def _fetch(connection: aiosqlite.Connection, container_id: int | None) -> Container | None:
-    async with connection.execute(
-        f"SELECT {_COLUMNS} FROM containers WHERE id = ?", (container_id,)
-    ) as cursor:
-        row = await cursor.fetchone()
-    return None if row is None else Container.model_validate(dict(row))
-
-
 async def _order_done(connection: aiosqlite.Connection, order_id: int) -> OrderChange:
     order = await fetch_order(connection, "id = ?", order_id)
     assert order is not None
@@ -365,8 +235,3 @@ def _view(row: sqlite3.Row) -> ContainerView:
         buyer_company=row["buyer_company"],
         buyer_telegram_id=row["buyer_telegram_id"],
     )
-
-
-def container_from(row: sqlite3.Row) -> Container:
-    """Return the container in a row selected with CONTAINER_COLUMNS."""
-    return Container.model_validate({name: row[f"c_{name}"] for name in _FIELDS})

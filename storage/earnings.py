@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from storage.clock import now_text
 from storage.db import Database
-from storage.models import ArtisanBalance, EarningsEntry, EarningsKind
+from storage.models.earnings import ArtisanBalance, EarningsEntry, EarningsKind
 
 _ENTRY_COLUMNS = (
     "id, artisan_id, kind, amount, report_id, note, paid_on, created_by, created_at, reverses"

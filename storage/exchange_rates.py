@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from storage.clock import now_text
 from storage.db import Database
-from storage.models import Currency, ExchangeRate
+from storage.models.exchange_rates import Currency, ExchangeRate
 
 
 class ExchangeRates:

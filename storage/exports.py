@@ -9,19 +9,14 @@ from datetime import date, datetime
 
 from storage.db import Database
 from storage.figures import utc_text
-from storage.models import (
-    Container,
-    EarningsKind,
-    Member,
-    OrderView,
-    ReportStatus,
-    Role,
-    StockMovementKind,
-    container_reference,
-    report_reference,
-)
-from storage.orders import VIEW as ORDER_VIEW
-from storage.orders import order_view
+from storage.models.containers import Container, container_reference
+from storage.models.earnings import EarningsKind
+from storage.models.members import Member, Role
+from storage.models.orders import OrderView
+from storage.models.reports import ReportStatus, report_reference
+from storage.models.stock import StockMovementKind
+from storage.order_queries import VIEW as ORDER_VIEW
+from storage.order_queries import order_view
 
 # Reports and earnings go through the artisans so that SQLite range-scans reports_by_artisan
 # and earnings_entries_by_artisan once per artisan instead of reading every row.

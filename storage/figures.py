@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from storage.db import Database
-from storage.models import ArtisanFigures, MemberStatus, ProductionSummary, Role
+from storage.models.figures import ArtisanFigures, ProductionSummary
+from storage.models.members import MemberStatus, Role
 
 # Drums by when they were reported, cancelled reports left out. accepted_quantity is NULL
 # while pending, so SUM skips pending reports in `accepted` and `rejected`.

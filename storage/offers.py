@@ -6,7 +6,8 @@ import sqlite3
 
 from storage.catalogue import ORDER, drum_model, model_columns
 from storage.db import Database
-from storage.models import DrumSize, Makers, Offer
+from storage.models.catalogue import DrumSize
+from storage.models.offers import Makers, Offer
 
 _OFFER_COLUMNS = (
     f"{model_columns('d', 'm_')},"

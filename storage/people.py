@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from storage.clock import now_text
 from storage.db import Database
 from storage.members import member_columns, member_from
-from storage.models import Member, TelegramUser
+from storage.models.members import Member, TelegramUser
 
 _PERSON_FIELDS = (
     "telegram_id", "first_name", "username", "language_code", "chosen_locale", "blocked_at",

@@ -10,18 +10,17 @@ from storage.catalogue import drum_model, model_columns
 from storage.clock import now_text
 from storage.db import Database
 from storage.earnings import post_earnings
-from storage.models import (
+from storage.models.earnings import EarningsKind
+from storage.models.members import MemberStatus, Role
+from storage.models.reports import (
     Cancellation,
     CancelOutcome,
     Decision,
-    EarningsKind,
-    MemberStatus,
     Report,
     ReportStatus,
     ReportView,
-    Role,
-    StockMovementKind,
 )
+from storage.models.stock import StockMovementKind
 from storage.stock import move_stock
 
 _FIELDS = (

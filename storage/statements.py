@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 from storage.catalogue import ORDER, drum_model, model_columns
 from storage.db import Database
 from storage.figures import utc_text
-from storage.models import DrumModel
+from storage.models.catalogue import DrumModel
 
 # Credits by when they were recorded (the decision), as in Figures, so a past month never
 # changes and the lines add up to the month's earned. The range scan reads the

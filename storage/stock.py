@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from storage.catalogue import ORDER, drum_model, model_columns
 from storage.clock import now_text
 from storage.db import Database
-from storage.models import StockBalance, StockMovement, StockMovementKind
+from storage.models.stock import StockBalance, StockMovement, StockMovementKind
 
 _MOVEMENT_COLUMNS = (
     "id, model_id, kind, on_hand_delta, reserved_delta, report_id, order_id, reason,"

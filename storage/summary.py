@@ -8,11 +8,13 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 
 from storage.catalogue import drum_model, model_columns
-from storage.containers import CONTAINER_COLUMNS, container_from
+from storage.container_queries import CONTAINER_COLUMNS, container_from
 from storage.db import Database
 from storage.figures import utc_text
-from storage.models import Container, DrumModel, Role
-from storage.orders import WAITING
+from storage.models.catalogue import DrumModel
+from storage.models.containers import Container
+from storage.models.members import Role
+from storage.order_queries import WAITING
 
 # The few rows each list keeps; the rest are only counted.
 TOP = 3

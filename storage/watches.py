@@ -5,7 +5,7 @@ from __future__ import annotations
 from storage.catalogue import drum_model, model_columns
 from storage.clock import now_text
 from storage.db import Database
-from storage.models import Watch, WatchAlert
+from storage.models.watches import Watch, WatchAlert
 
 _FIELDS = ("id", "buyer_id", "model_id", "quantity", "created_at", "notified_at", "stopped_at")
 _COLUMNS = ", ".join(_FIELDS)

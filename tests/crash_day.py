@@ -38,7 +38,7 @@ from bot.emulator import BotApiEmulator, Person
 from bot.emulator.server import text_content
 from bot.emulator.world import ChatMessage
 from storage import Storage
-from storage.models import ArtisanApplication, BuyerApplication, MemberStatus
+from storage.models.members import ArtisanApplication, BuyerApplication, MemberStatus
 from tests.conftest import ADMIN_ANI
 from tests.test_durability import BotProcess
 

@@ -15,7 +15,7 @@ from bot.emulator import Person
 from bot.emulator.world import ChatMessage
 from handlers.announcements.schedule import parse_moment
 from storage import Storage
-from storage.broadcasts import Audience, BroadcastDraft
+from storage.models.broadcasts import Audience, BroadcastDraft
 from tests.conftest import ADMIN_BUDI, RunningBot, active_artisan, active_buyer
 
 JAKARTA = ZoneInfo("Asia/Jakarta")

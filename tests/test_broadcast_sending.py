@@ -15,14 +15,14 @@ from bot import broadcaster
 from bot.emulator import BotApiEmulator, Person
 from bot.emulator.world import ChatMessage, png_image
 from storage import Storage
-from storage.broadcasts import (
+from storage.models.broadcasts import (
     Audience,
     BroadcastDraft,
     BroadcastStatus,
     BroadcastSummary,
     DeliveryStatus,
 )
-from storage.models import ArtisanApplication, BuyerApplication, MemberStatus
+from storage.models.members import ArtisanApplication, BuyerApplication, MemberStatus
 from tests.conftest import ADMIN_ANI, RunningBot
 
 MARK = "Rapat koperasi"

@@ -27,7 +27,8 @@ from bot.i18n import Translator
 from handlers.insights.charts import BY_SIZE, BY_VILLAGE, CONTAINER, CONTAINERS, STOCK
 from handlers.insights.menu import CHARTS
 from storage import Storage
-from storage.models import ArtisanApplication, BuyerApplication, DrumModel, MemberStatus
+from storage.models.catalogue import DrumModel
+from storage.models.members import ArtisanApplication, BuyerApplication, MemberStatus
 from tests.conftest import ADMIN_ANI, ADMIN_BUDI, Clock, RunningBot, active_artisan, active_buyer
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

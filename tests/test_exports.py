@@ -31,16 +31,12 @@ from handlers.insights.exports import Span, choices, parse_span
 from handlers.insights.menu import EXPORTS
 from storage import Storage
 from storage.exports import ExportData
-from storage.models import (
-    ArtisanApplication,
-    BuyerApplication,
-    DrumModel,
-    EarningsKind,
-    MemberStatus,
-    OrderOutcome,
-    ReportStatus,
-    StockMovementKind,
-)
+from storage.models.catalogue import DrumModel
+from storage.models.earnings import EarningsKind
+from storage.models.members import ArtisanApplication, BuyerApplication, MemberStatus
+from storage.models.orders import OrderOutcome
+from storage.models.reports import ReportStatus
+from storage.models.stock import StockMovementKind
 from tests.conftest import ADMIN_ANI, ADMIN_BUDI, Clock, RunningBot, active_artisan, active_buyer
 
 JAKARTA = ZoneInfo("Asia/Jakarta")

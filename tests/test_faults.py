@@ -20,7 +20,7 @@ from bot.emulator.world import ChatMessage
 from bot.i18n import translator
 from bot.storage_faults import StorageAlarm, StorageFault, alert_text, storage_fault
 from storage import Storage
-from storage.broadcasts import BroadcastStatus
+from storage.models.broadcasts import BroadcastStatus
 from tests.conftest import ADMIN_ANI, ADMIN_BUDI, RunningBot
 from tests.test_broadcast_sending import add_members, announce, copies, until, until_status
 from tests.test_durability import STARTUP_SECONDS, BotProcess

@@ -42,7 +42,7 @@ from bot.serve import serve
 from bot.updates import ALLOWED_UPDATES
 from handlers import common
 from storage import Storage
-from storage.models import ArtisanApplication, MemberStatus
+from storage.models.members import ArtisanApplication, MemberStatus
 from tests.conftest import (
     ADMIN_ANI,
     TOKEN,

@@ -12,7 +12,8 @@ from typing import Any
 from bot.emulator import Person
 from bot.emulator.world import ChatMessage
 from storage import Storage
-from storage.models import ArtisanApplication, Currency, Member, MemberStatus
+from storage.models.exchange_rates import Currency
+from storage.models.members import ArtisanApplication, Member, MemberStatus
 from tests.conftest import ADMIN_ANI, ADMIN_BUDI, RunningBot, active_artisan, active_buyer
 
 MODEL = "DJ-M-MAH-GOAT-PAINT"  # medium mahogany goatskin painted, buyer price Rp375.000

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.emulator import Person
 from storage import Storage
-from storage.models import ArtisanApplication, MemberStatus
+from storage.models.members import ArtisanApplication, MemberStatus
 from tests.conftest import ADMIN_ANI, ADMIN_BUDI, RunningBot, active_artisan
 
 SMALL_PLAIN = "DJ-S-MAH-GOAT-PLAIN"  # the artisan is paid Rp 120,000 a drum

@@ -7,7 +7,7 @@ import sqlite3
 from bot.emulator import Person
 from bot.emulator.world import ChatMessage, png_image
 from storage import Storage
-from storage.models import Currency
+from storage.models.exchange_rates import Currency
 from tests.conftest import ADMIN_ANI, RunningBot, active_artisan, active_buyer
 
 # The catalogue's order (size, then code) of the 16 seeded models.

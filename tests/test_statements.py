@@ -20,7 +20,7 @@ from handlers.insights.statement_screens import (
     statement_text,
 )
 from storage import Storage
-from storage.models import ArtisanApplication, Member, MemberStatus, Role
+from storage.models.members import ArtisanApplication, Member, MemberStatus, Role
 from storage.statements import Statement
 from tests.conftest import (
     ADMIN_ANI,

@@ -9,7 +9,7 @@ import pytest
 
 from bot.emulator import Person
 from storage import Storage
-from storage.models import ArtisanApplication, MemberStatus
+from storage.models.members import ArtisanApplication, MemberStatus
 from storage.stock import InsufficientStockError
 from tests.conftest import ADMIN_ANI, ADMIN_BUDI, RunningBot, active_artisan
 

@@ -12,7 +12,7 @@ import pytest
 from storage import DatabaseTooNewError, Storage
 from storage.db import Database
 from storage.migrations import available_migrations, migrate, schema_version
-from storage.models import ArtisanApplication, BuyerApplication, MemberStatus, Role
+from storage.models.members import ArtisanApplication, BuyerApplication, MemberStatus, Role
 from storage.state import PendingState
 from tests.conftest import Clock
 

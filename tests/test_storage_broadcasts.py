@@ -12,7 +12,7 @@ import pytest
 
 from storage import Storage
 from storage import broadcasts as broadcasts_module
-from storage.broadcasts import (
+from storage.models.broadcasts import (
     Audience,
     Broadcast,
     BroadcastDraft,
@@ -20,7 +20,7 @@ from storage.broadcasts import (
     DeliveryStatus,
     Recipient,
 )
-from storage.models import ArtisanApplication, BuyerApplication, MemberStatus
+from storage.models.members import ArtisanApplication, BuyerApplication, MemberStatus
 
 ADMIN = 9001
 JAKARTA = timezone(timedelta(hours=7))

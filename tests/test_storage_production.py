@@ -14,19 +14,10 @@ from storage.catalogue import SIZE_DIMENSIONS, ModelExistsError, model_code
 from storage.db import Database
 from storage.earnings import OverpaymentError
 from storage.migrations import available_migrations, migrate, schema_version
-from storage.models import (
-    ArtisanApplication,
-    CancelOutcome,
-    DrumHead,
-    DrumModel,
-    DrumSize,
-    Finish,
-    MemberStatus,
-    ReportStatus,
-    StockMovementKind,
-    Wood,
-    report_reference,
-)
+from storage.models.catalogue import DrumHead, DrumModel, DrumSize, Finish, Wood
+from storage.models.members import ArtisanApplication, MemberStatus
+from storage.models.reports import CancelOutcome, ReportStatus, report_reference
+from storage.models.stock import StockMovementKind
 from storage.reports import ModelUnavailableError, NotAnActiveArtisanError
 from storage.stock import InsufficientStockError, move_stock
 from tests.conftest import Clock

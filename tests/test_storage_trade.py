@@ -14,19 +14,12 @@ from storage import Storage
 from storage import orders as orders_module
 from storage.db import Database
 from storage.migrations import available_migrations, migrate, schema_version
-from storage.models import (
-    ArtisanApplication,
-    BuyerApplication,
-    Currency,
-    DrumModel,
-    DrumSize,
-    Makers,
-    MemberStatus,
-    Order,
-    OrderOutcome,
-    OrderStatus,
-    StockMovementKind,
-)
+from storage.models.catalogue import DrumModel, DrumSize
+from storage.models.exchange_rates import Currency
+from storage.models.members import ArtisanApplication, BuyerApplication, MemberStatus
+from storage.models.offers import Makers
+from storage.models.orders import Order, OrderOutcome, OrderStatus
+from storage.models.stock import StockMovementKind
 from storage.orders import ModelNotOrderableError, NotAnActiveBuyerError
 from tests.conftest import Clock
 

@@ -17,17 +17,9 @@ from storage import Storage
 from storage import reports as reports_module
 from storage.catalogue import ModelExistsError
 from storage.clock import utc_now
-from storage.models import (
-    ArtisanApplication,
-    BuyerApplication,
-    DrumHead,
-    DrumModel,
-    DrumSize,
-    Finish,
-    MemberStatus,
-    OrderOutcome,
-    Wood,
-)
+from storage.models.catalogue import DrumHead, DrumModel, DrumSize, Finish, Wood
+from storage.models.members import ArtisanApplication, BuyerApplication, MemberStatus
+from storage.models.orders import OrderOutcome
 from storage.summary import TOP
 from tests.conftest import ADMIN_ANI, ADMIN_BUDI, RunningBot, active_artisan, active_buyer
 

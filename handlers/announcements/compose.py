@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import re
-import secrets
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotContext
-from bot.i18n import Translator
 from handlers.announcements import listing
 from handlers.announcements.draft import (
     AUDIENCE,
     CANCEL,
+    COMPOSING,
     CONFIRM,
     MAX_CAPTION,
     MAX_TEXT,
@@ -27,25 +26,16 @@ from handlers.announcements.draft import (
     cancel_button,
     draft,
     drop_buttons,
-    end,
+    message_content,
     other_locale,
-    utf16_length,
+    too_long,
 )
 from handlers.announcements.preview import CHANGE, LATER, SEND, has_message, send_now, show_summary
 from handlers.announcements.schedule import AT_PATTERN, ask_when, not_a_moment, when_given
 from handlers.announcements.screens import LIST, PREFIX, audience_name
-from handlers.common import (
-    Button,
-    answer_button,
-    answer_or_reply,
-    column,
-    modal_fallbacks,
-    persistent_conversation,
-    refuse_unless_admin,
-    reply,
-    show,
-)
-from storage.broadcasts import Audience
+from handlers.common import Button, answer_button, column, reply, show
+from handlers.flow import END
+from storage.models.broadcasts import Audience
 
 CHOOSE = f"{PREFIX}aud:"
 CHOOSE_VILLAGE = f"{PREFIX}vil:"
@@ -90,22 +80,19 @@ async def _audience_screen(context: BotContext, *, first: bool) -> tuple[str, In
     return text, column([*buttons, cancel_button(t)])
 
 
+@COMPOSING.admins_only
 async def start(update: Update, context: BotContext) -> int:
     """Start a new announcement by asking who it is for."""
-    if not await refuse_unless_admin(update, context):
-        return end(context)
     await answer_button(update)
-    end(context)
-    # Names this announcement for storage, so that a Send delivered again makes no second one.
-    draft(context)["key"] = secrets.token_hex(8)
+    # The draft's key names the announcement in storage: a Send delivered again makes no other.
+    COMPOSING.start(context)
     await show(update, context, *await _audience_screen(context, first=True))
     return AUDIENCE
 
 
+@COMPOSING.admins_only
 async def change_audience(update: Update, context: BotContext) -> int:
     """Ask again who the announcement is for, keeping what was written."""
-    if not await refuse_unless_admin(update, context):
-        return end(context)
     await answer_button(update)
     await show(update, context, *await _audience_screen(context, first=False))
     return AUDIENCE
@@ -148,10 +135,9 @@ async def _audience_set(
     return await _ask_message(update, context)
 
 
+@COMPOSING.admins_only
 async def audience_chosen(update: Update, context: BotContext) -> int:
     """Take the audience; for one village, show the villages to choose from."""
-    if not await refuse_unless_admin(update, context):
-        return end(context)
     query = update.callback_query
     assert query is not None
     match = AUDIENCE_PATTERN.match(query.data or "")
@@ -180,10 +166,9 @@ async def audience_chosen(update: Update, context: BotContext) -> int:
     return VILLAGE
 
 
+@COMPOSING.admins_only
 async def village_chosen(update: Update, context: BotContext) -> int:
     """Take the village the announcement is for."""
-    if not await refuse_unless_admin(update, context):
-        return end(context)
     query = update.callback_query
     assert query is not None
     match = VILLAGE_PATTERN.match(query.data or "")
@@ -197,39 +182,11 @@ async def village_chosen(update: Update, context: BotContext) -> int:
     return await _audience_set(update, context, Audience.VILLAGE, names[index])
 
 
-def _too_long(t: Translator, length: int, *, caption: bool) -> str:
-    if caption:
-        text = t._(
-            "That caption is {length} characters long; a photo's caption can have at most "
-            "{limit}. Please send it again with a shorter one."
-        )
-    else:
-        text = t._(
-            "That text is {length} characters long; an announcement can have at most {limit}. "
-            "Please send a shorter one."
-        )
-    limit = MAX_CAPTION if caption else MAX_TEXT
-    return text.format(length=t.number(length), limit=t.number(limit))
-
-
-def _content(message: Message | None) -> tuple[str, str | None] | None:
-    """The text (or caption) and photo of a message; None when it is neither a text nor a photo."""
-    if message is None:
-        return None
-    if message.text is not None:
-        return message.text, None
-    if message.photo:
-        largest = max(message.photo, key=lambda size: size.width * size.height)
-        return message.caption or "", largest.file_id
-    return None
-
-
+@COMPOSING.admins_only
 async def message_received(update: Update, context: BotContext) -> int:
     """Take the announcement: a text, or a photo with a caption; explain anything else."""
-    if not await refuse_unless_admin(update, context):
-        return end(context)
     t = context.t
-    content = _content(update.message)
+    content = message_content(update.message)
     if content is None or (content[1] is None and not content[0].strip()):
         text = t._(
             "I can only announce a text, or a photo with a caption: stickers, files, voice "
@@ -238,9 +195,9 @@ async def message_received(update: Update, context: BotContext) -> int:
         await reply(update, context, text)
         return MESSAGE
     text, photo = content
-    length = utf16_length(text)
-    if length > (MAX_TEXT if photo is None else MAX_CAPTION):
-        await reply(update, context, _too_long(t, length, caption=photo is not None))
+    problem = too_long(t, text, caption=photo is not None)
+    if problem is not None:
+        await reply(update, context, problem)
         return MESSAGE
     data = draft(context)
     data.update(locale=t.locale, text=text, photo=photo)
@@ -265,10 +222,9 @@ async def message_received(update: Update, context: BotContext) -> int:
     return OTHER
 
 
+@COMPOSING.admins_only
 async def other_chosen(update: Update, context: BotContext) -> int:
     """Ask for the other language's version, or go on to the check with one version."""
-    if not await refuse_unless_admin(update, context):
-        return end(context)
     query = update.callback_query
     assert query is not None
     await answer_button(update)
@@ -294,20 +250,18 @@ async def other_chosen(update: Update, context: BotContext) -> int:
     return OTHER_TEXT
 
 
+@COMPOSING.admins_only
 async def other_typed(update: Update, context: BotContext) -> int:
     """Take the other language's version, then show the previews and the check."""
-    if not await refuse_unless_admin(update, context):
-        return end(context)
     t, data = context.t, draft(context)
     message = update.message
     typed = message.text if message is not None else None
     if typed is None or not typed.strip():
         await reply(update, context, t._("Please type the other language's version as text."))
         return OTHER_TEXT
-    photo = data.get("photo") is not None
-    length = utf16_length(typed)
-    if length > (MAX_CAPTION if photo else MAX_TEXT):
-        await reply(update, context, _too_long(t, length, caption=photo))
+    problem = too_long(t, typed, caption=data.get("photo") is not None)
+    if problem is not None:
+        await reply(update, context, problem)
         return OTHER_TEXT
     data["other_text"] = typed
     return await show_summary(update, context, previews=True)
@@ -316,26 +270,17 @@ async def other_typed(update: Update, context: BotContext) -> int:
 async def leave_for_list(update: Update, context: BotContext) -> int:
     """Leave the new announcement, nothing written yet, for the list of past ones."""
     if has_message(context):
-        await busy(update, context)
+        await COMPOSING.busy(update, context)
         return AUDIENCE
-    end(context)
+    COMPOSING.discard(context)
     await listing.show_list(update, context)
-    return end(context)
+    return END
 
 
 async def cancel(update: Update, context: BotContext) -> int:
     """Leave the announcement, saving nothing."""
-    await answer_button(update)
-    await show(update, context, context.t._("Announcement cancelled. Nothing was saved."))
-    return end(context)
-
-
-async def busy(update: Update, context: BotContext) -> None:
-    """Answer anything else in the middle of an announcement, and stay at the step."""
-    text = context.t._(
-        "You are writing an announcement. Finish this step, or send /cancel to stop."
-    )
-    await answer_or_reply(update, context, text)
+    text = context.t._("Announcement cancelled. Nothing was saved.")
+    return await COMPOSING.leave(update, context, text)
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
@@ -343,8 +288,8 @@ def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     private = filters.ChatType.PRIVATE
     content = private & ~filters.COMMAND
     changing = CallbackQueryHandler(change_audience, pattern=f"^{CHANGE}$")
-    conversation = persistent_conversation(
-        name="broadcast",
+    conversation = COMPOSING.conversation(
+        "broadcast",
         entry_points=[
             CommandHandler("broadcast", start, filters=private),
             CallbackQueryHandler(start, pattern=f"^{NEW}$"),
@@ -369,12 +314,9 @@ def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
                 MessageHandler(content, not_a_moment),
             ],
         },
-        fallbacks=modal_fallbacks(
-            cancel,
-            busy,
-            cancel_data=CANCEL,
-            also=listing.action_handlers(),
-            anything_else=True,
-        ),
+        cancel=cancel,
+        cancel_data=CANCEL,
+        also=listing.action_handlers(),
+        anything_else=True,
     )
     return [conversation]

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from telegram import Message, Update
 from telegram.error import BadRequest
-from telegram.ext import ConversationHandler
 
 from bot.context import BotContext
 from bot.i18n import Translator
-from handlers import drafts
 from handlers.announcements.screens import PREFIX, progress_screen
 from handlers.common import Button, reply
-from storage.broadcasts import Audience, BroadcastDraft, BroadcastSummary
+from handlers.flow import Flow
+from storage.models.broadcasts import Audience, BroadcastDraft, BroadcastSummary
 
 AUDIENCE, VILLAGE, MESSAGE, OTHER, OTHER_TEXT, CONFIRM, WHEN = range(7)
-END = ConversationHandler.END
-DRAFT = "broadcast"
 
 NEW = f"{PREFIX}new"
 CANCEL = f"{PREFIX}cancel"
@@ -25,16 +20,13 @@ CANCEL = f"{PREFIX}cancel"
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 
-
-def draft(context: BotContext) -> dict[str, Any]:
-    """Return the announcement being composed, kept in persisted user data."""
-    return drafts.draft(context, DRAFT)
-
-
-def end(context: BotContext) -> int:
-    """Forget the draft and leave the conversation."""
-    drafts.discard(context, DRAFT)
-    return END
+COMPOSING = Flow(
+    draft_key="broadcast",
+    busy_text=lambda context: context.t._(
+        "You are writing an announcement. Finish this step, or send /cancel to stop."
+    ),
+)
+draft = COMPOSING.draft
 
 
 def cancel_button(t: Translator) -> Button:
@@ -50,6 +42,37 @@ def other_locale(locale: str) -> str:
 def utf16_length(text: str) -> int:
     """Count text as Telegram does, in UTF-16 code units (an emoji may count two)."""
     return len(text.encode("utf-16-le")) // 2
+
+
+def too_long(t: Translator, text: str, *, caption: bool) -> str | None:
+    """Say that a text or a photo's caption is longer than Telegram takes; None when it fits."""
+    length = utf16_length(text)
+    limit = MAX_CAPTION if caption else MAX_TEXT
+    if length <= limit:
+        return None
+    if caption:
+        problem = t._(
+            "That caption is {length} characters long; a photo's caption can have at most "
+            "{limit}. Please send it again with a shorter one."
+        )
+    else:
+        problem = t._(
+            "That text is {length} characters long; an announcement can have at most {limit}. "
+            "Please send a shorter one."
+        )
+    return problem.format(length=t.number(length), limit=t.number(limit))
+
+
+def message_content(message: Message | None) -> tuple[str, str | None] | None:
+    """The text (or caption) and photo of a message; None when it is neither a text nor a photo."""
+    if message is None:
+        return None
+    if message.text is not None:
+        return message.text, None
+    if message.photo:
+        largest = max(message.photo, key=lambda size: size.width * size.height)
+        return message.caption or "", largest.file_id
+    return None
 
 
 def composed(context: BotContext) -> BroadcastDraft | None:

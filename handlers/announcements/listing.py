@@ -20,7 +20,7 @@ from handlers.announcements.screens import (
 )
 from handlers.common import Button, answer_button, column, esc, refuse_unless_admin, show
 from handlers.members.menu import MAIN_MENU
-from storage.broadcasts import BroadcastSummary
+from storage.models.broadcasts import BroadcastSummary
 
 LIST_SIZE = 10
 EXCERPT_LENGTH = 40

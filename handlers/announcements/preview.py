@@ -7,18 +7,18 @@ from telegram import InlineKeyboardMarkup, Update
 from bot.context import BotContext
 from bot.i18n import Translator, resolve_locale
 from handlers.announcements.draft import (
+    COMPOSING,
     CONFIRM,
     cancel_button,
     composed,
     draft,
     drop_buttons,
-    end,
     other_locale,
     post_progress,
 )
 from handlers.announcements.screens import PREFIX, audience_name
 from handlers.common import Button, answer_button, column, refuse_unless_admin, reply, show
-from storage.broadcasts import BroadcastDraft
+from storage.models.broadcasts import BroadcastDraft
 
 SEND = f"{PREFIX}send"
 LATER = f"{PREFIX}later"
@@ -127,13 +127,19 @@ async def show_summary(update: Update, context: BotContext, *, previews: bool) -
     announcement = composed(context)
     if announcement is None:
         await reply(update, context, context.t._("Something went wrong. Please start again."))
-        return end(context)
+        return COMPOSING.end(context)
     if previews:
         await send_previews(update, context)
         await reply(update, context, *await summary_screen(context, announcement))
     else:
         await show(update, context, *await summary_screen(context, announcement))
     return CONFIRM
+
+
+async def start_again(update: Update, context: BotContext) -> int:
+    """Leave an announcement whose draft is lost, asking to start again."""
+    text = context.t._("Something went wrong. Please start again.")
+    return await COMPOSING.leave(update, context, text)
 
 
 async def reachable(update: Update, context: BotContext, announcement: BroadcastDraft) -> bool:
@@ -149,13 +155,11 @@ async def reachable(update: Update, context: BotContext, announcement: Broadcast
 async def send_now(update: Update, context: BotContext) -> int:
     """Save the announcement with one delivery per recipient; the sender takes it from there."""
     if not await refuse_unless_admin(update, context):
-        return end(context)
+        return COMPOSING.end(context)
     announcement = composed(context)
     user = update.effective_user
     if announcement is None or user is None:
-        await answer_button(update)
-        await show(update, context, context.t._("Something went wrong. Please start again."))
-        return end(context)
+        return await start_again(update, context)
     if not await reachable(update, context, announcement):
         return CONFIRM
     await answer_button(update)
@@ -164,7 +168,7 @@ async def send_now(update: Update, context: BotContext) -> int:
     )
     await drop_buttons(update)
     await post_progress(update, context, summary)
-    return end(context)
+    return COMPOSING.end(context)
 
 
 def has_message(context: BotContext) -> bool:

@@ -9,18 +9,18 @@ from telegram import Update
 
 from bot.context import BotContext
 from handlers.announcements.draft import (
+    COMPOSING,
     CONFIRM,
     WHEN,
     cancel_button,
     composed,
     draft,
     drop_buttons,
-    end,
     post_progress,
 )
-from handlers.announcements.preview import reachable
+from handlers.announcements.preview import reachable, start_again
 from handlers.announcements.screens import PREFIX
-from handlers.common import Button, answer_button, keyboard, refuse_unless_admin, reply, show
+from handlers.common import Button, answer_button, keyboard, reply
 from storage.clock import utc_now
 
 AT = f"{PREFIX}at:"
@@ -98,15 +98,12 @@ async def _ask(update: Update, context: BotContext, problem: str | None = None) 
     await reply(update, context, text, keyboard([buttons, [cancel_button(t)]]))
 
 
+@COMPOSING.admins_only
 async def ask_when(update: Update, context: BotContext) -> int:
     """Ask when to send the announcement, with quick choices."""
-    if not await refuse_unless_admin(update, context):
-        return end(context)
     announcement = composed(context)
     if announcement is None:
-        await answer_button(update)
-        await show(update, context, context.t._("Something went wrong. Please start again."))
-        return end(context)
+        return await start_again(update, context)
     if not await reachable(update, context, announcement):
         return CONFIRM
     await answer_button(update)
@@ -125,17 +122,16 @@ def _chosen(update: Update, now: datetime) -> datetime | None:
     return _quick(now, int(match[1]), int(match[2]))
 
 
+@COMPOSING.admins_only
 async def when_given(update: Update, context: BotContext) -> int:
     """Take the moment, tapped or typed: in the future and within 60 days; then schedule."""
-    if not await refuse_unless_admin(update, context):
-        return end(context)
     t, now = context.t, _now(context)
     announcement = composed(context)
     user = update.effective_user
     await answer_button(update)
     if announcement is None or user is None:
         await reply(update, context, t._("Something went wrong. Please start again."))
-        return end(context)
+        return COMPOSING.end(context)
     moment = _chosen(update, now)
     latest = now + timedelta(days=MAX_DAYS_AHEAD)
     if moment is None:
@@ -157,7 +153,7 @@ async def when_given(update: Update, context: BotContext) -> int:
     )
     await drop_buttons(update)
     await post_progress(update, context, summary)
-    return end(context)
+    return COMPOSING.end(context)
 
 
 async def not_a_moment(update: Update, context: BotContext) -> int:

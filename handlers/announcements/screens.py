@@ -8,7 +8,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.i18n import Translator
 from handlers.common import Button, esc, keyboard
-from storage.broadcasts import Audience, BroadcastStatus, BroadcastSummary
+from storage.models.broadcasts import Audience, BroadcastStatus, BroadcastSummary
 
 PREFIX = "bc:"
 PAUSE = f"{PREFIX}pause:"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import partial
 from typing import Any
 
 from telegram import Update
@@ -12,16 +13,14 @@ from bot.context import BotContext
 from bot.i18n import Translator
 from handlers.catalogue.common import (
     ADD,
-    END,
+    CHANGING,
     MAX_PRICE,
     OPEN,
     RESTORE,
-    admins_only,
     amount_hint,
     cancel,
-    conversation,
-    discard_draft,
     draft,
+    matched,
     model_card,
     remind_amount,
 )
@@ -34,9 +33,10 @@ from handlers.catalogue.drums import (
     wood_name,
 )
 from handlers.common import Button, answer_button, column, parse_rupiah, reply, show
+from handlers.flow import END
 from handlers.members.menu import CATALOGUE
 from storage.catalogue import ModelExistsError, model_code
-from storage.models import DrumHead, DrumModel, DrumSize, Finish, Wood
+from storage.models.catalogue import DrumHead, DrumModel, DrumSize, Finish, Wood
 
 SIZE, WOOD, HEAD, FINISH, RATE, PRICE, CONFIRM = (
     "SIZE",
@@ -76,98 +76,66 @@ def _header(t: Translator, data: dict[str, Any]) -> str:
     return f"{title}\n{' · '.join(chosen)}" if chosen else title
 
 
+async def _ask(update: Update, context: BotContext, state: str) -> object:
+    """Ask for the attribute of `state` under the header, with a button for each value."""
+    t = context.t
+    choices: list[tuple[str, StrEnum]]
+    if state == SIZE:
+        question, prefix = t._("<b>1/6</b> Which size?"), PICK_SIZE
+        choices = [
+            (f"{size_name(t, size).capitalize()} ({size_details(t, size)})", size)
+            for size in DrumSize
+        ]
+    elif state == WOOD:
+        question, prefix = t._("<b>2/6</b> Which wood?"), PICK_WOOD
+        choices = [(wood_name(t, wood).capitalize(), wood) for wood in Wood]
+    elif state == HEAD:
+        question, prefix = t._("<b>3/6</b> Which skin for the head?"), PICK_HEAD
+        choices = [(head_name(t, head).capitalize(), head) for head in DrumHead]
+    else:
+        question, prefix = t._("<b>4/6</b> Which finish?"), PICK_FINISH
+        choices = [(finish_name(t, finish).capitalize(), finish) for finish in Finish]
+    buttons = [(label, f"{prefix}{value}") for label, value in choices]
+    await _step(update, context, question, buttons)
+    return state
+
+
 async def _step(update: Update, context: BotContext, question: str, buttons: list[Button]) -> None:
     text = f"{_header(context.t, draft(context))}\n\n{question}"
     await answer_button(update)
     await show(update, context, text, column(buttons) if buttons else None)
 
 
-def _size_buttons(t: Translator) -> list[Button]:
-    return [
-        (f"{size_name(t, size).capitalize()} ({size_details(t, size)})", f"{PICK_SIZE}{size}")
-        for size in DrumSize
-    ]
-
-
-def _wood_buttons(t: Translator) -> list[Button]:
-    return [(wood_name(t, wood).capitalize(), f"{PICK_WOOD}{wood}") for wood in Wood]
-
-
-def _head_buttons(t: Translator) -> list[Button]:
-    return [(head_name(t, head).capitalize(), f"{PICK_HEAD}{head}") for head in DrumHead]
-
-
-def _finish_buttons(t: Translator) -> list[Button]:
-    return [(finish_name(t, finish).capitalize(), f"{PICK_FINISH}{finish}") for finish in Finish]
-
-
-@admins_only
+@CHANGING.admins_only
 async def begin(update: Update, context: BotContext) -> object:
     """Start adding a model with its size."""
     draft(context).clear()
-    await _step(update, context, context.t._("<b>1/6</b> Which size?"), _size_buttons(context.t))
-    return SIZE
+    return await _ask(update, context, SIZE)
 
 
-@admins_only
-async def pick_size(update: Update, context: BotContext) -> object:
-    """Take the size, ask for the wood."""
-    draft(context)["size"] = _picked(context)
-    await _step(update, context, context.t._("<b>2/6</b> Which wood?"), _wood_buttons(context.t))
-    return WOOD
+async def pick(update: Update, context: BotContext, *, field: str, then: str) -> object:
+    """Take the size, wood or head from its button, ask for the attribute of `then`."""
+    draft(context)[field] = matched(context)
+    return await _ask(update, context, then)
 
 
-@admins_only
-async def pick_wood(update: Update, context: BotContext) -> object:
-    """Take the wood, ask for the head."""
-    draft(context)["wood"] = _picked(context)
-    await _step(
-        update,
-        context,
-        context.t._("<b>3/6</b> Which skin for the head?"),
-        _head_buttons(context.t),
-    )
-    return HEAD
-
-
-@admins_only
-async def pick_head(update: Update, context: BotContext) -> object:
-    """Take the head, ask for the finish."""
-    draft(context)["head"] = _picked(context)
-    await _step(
-        update, context, context.t._("<b>4/6</b> Which finish?"), _finish_buttons(context.t)
-    )
-    return FINISH
-
-
-@admins_only
+@CHANGING.admins_only
 async def pick_finish(update: Update, context: BotContext) -> object:
     """Take the finish; refuse a combination already in the catalogue, else ask for the rate."""
     data = draft(context)
-    data["finish"] = _picked(context)
+    data["finish"] = matched(context)
     attributes = _attributes(data)
     if attributes is None:
         return await _lost(update, context)
-    code = model_code(*attributes)
-    existing = await context.storage.catalogue.get_by_code(code)
+    existing = await context.storage.catalogue.get_by_code(model_code(*attributes))
     if existing is not None:
-        await answer_button(update)
         return await _already_there(update, context, existing)
-    await _step(update, context, _rate_question(context.t), [])
-    return RATE
-
-
-def _picked(context: BotContext) -> str:
-    match = context.match
-    assert match is not None
-    return str(match[1])
-
-
-def _rate_question(t: Translator) -> str:
-    return t._(
+    question = context.t._(
         "<b>5/6</b> Type the <b>artisan rate</b>: what the artisan is paid per drum, in Rupiah "
         "(for example 150.000)."
     )
+    await _step(update, context, question, [])
+    return RATE
 
 
 async def remind_buttons(update: Update, context: BotContext) -> object:
@@ -178,7 +146,7 @@ async def remind_buttons(update: Update, context: BotContext) -> object:
     return None
 
 
-@admins_only
+@CHANGING.admins_only
 async def take_rate(update: Update, context: BotContext) -> object:
     """Take the artisan rate, ask for the buyer price."""
     t = context.t
@@ -195,7 +163,7 @@ async def take_rate(update: Update, context: BotContext) -> object:
     return PRICE
 
 
-@admins_only
+@CHANGING.admins_only
 async def take_price(update: Update, context: BotContext) -> object:
     """Take the buyer price, above the rate, then show the summary."""
     t = context.t
@@ -220,7 +188,7 @@ async def take_price(update: Update, context: BotContext) -> object:
     return await show_summary(update, context)
 
 
-@admins_only
+@CHANGING.admins_only
 async def show_summary(update: Update, context: BotContext) -> object:
     """Show the new model to check, with Add and Cancel."""
     t = context.t
@@ -248,7 +216,7 @@ async def show_summary(update: Update, context: BotContext) -> object:
     return CONFIRM
 
 
-@admins_only
+@CHANGING.admins_only
 async def save(update: Update, context: BotContext) -> object:
     """Add the model to the catalogue, unless the combination appeared meanwhile."""
     data = draft(context)
@@ -261,10 +229,8 @@ async def save(update: Update, context: BotContext) -> object:
             *attributes, data["rate"], data["price"], by=user.id
         )
     except ModelExistsError as error:
-        discard_draft(context)
-        await answer_button(update)
         return await _already_there(update, context, error.existing)
-    discard_draft(context)
+    CHANGING.discard(context)
     await answer_button(update, context.t._("Added."))
     text, markup = await model_card(context, model)
     added = context.t._("✅ Added to the catalogue. Artisans can report it from now on.")
@@ -301,61 +267,49 @@ async def _already_there(update: Update, context: BotContext, existing: DrumMode
             (t._("🪘 Open it"), f"{OPEN}{existing.id}"),
         ]
     buttons.append((t._("⬅️ Catalogue"), CATALOGUE))
-    discard_draft(context)
-    await show(update, context, text, column(buttons))
-    return END
+    return await CHANGING.leave(update, context, text, column(buttons))
 
 
 async def _lost(update: Update, context: BotContext) -> object:
     """End a conversation whose draft was lost, asking to start again."""
-    discard_draft(context)
+    CHANGING.discard(context)
     await answer_button(update)
     t = context.t
-    await reply(
-        update,
-        context,
-        t._("Something is missing from this new model. Please start again."),
-        column([(t._("🆕 Add a model"), ADD)]),
-    )
+    text = t._("Something is missing from this new model. Please start again.")
+    await reply(update, context, text, column([(t._("🆕 Add a model"), ADD)]))
     return END
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     """Return the add-a-model conversation."""
+    choices = {
+        SIZE: (CHANGING.admins_only(partial(pick, field="size", then=WOOD)), PICK_SIZE, DrumSize),
+        WOOD: (CHANGING.admins_only(partial(pick, field="wood", then=HEAD)), PICK_WOOD, Wood),
+        HEAD: (CHANGING.admins_only(partial(pick, field="head", then=FINISH)), PICK_HEAD, DrumHead),
+        FINISH: (pick_finish, PICK_FINISH, Finish),
+    }
+    states: dict[object, list[BaseHandler[Update, BotContext, Any]]] = {
+        state: [
+            CallbackQueryHandler(step, pattern=_choice(prefix, kind)),
+            MessageHandler(~filters.COMMAND, remind_buttons),
+        ]
+        for state, (step, prefix, kind) in choices.items()
+    }
+    for state, take in ((RATE, take_rate), (PRICE, take_price)):
+        states[state] = [
+            MessageHandler(TEXT, take),
+            MessageHandler(~filters.COMMAND, remind_amount),
+        ]
+    states[CONFIRM] = [
+        CallbackQueryHandler(save, pattern=f"^{SAVE}$"),
+        CallbackQueryHandler(cancel, pattern=f"^{STOP}$"),
+        MessageHandler(~filters.COMMAND, show_summary),
+    ]
     return [
-        conversation(
+        CHANGING.conversation(
             "catalogue_add",
-            entry=[CallbackQueryHandler(begin, pattern=f"^{ADD}$")],
-            states={
-                SIZE: [
-                    CallbackQueryHandler(pick_size, pattern=_choice(PICK_SIZE, DrumSize)),
-                    MessageHandler(~filters.COMMAND, remind_buttons),
-                ],
-                WOOD: [
-                    CallbackQueryHandler(pick_wood, pattern=_choice(PICK_WOOD, Wood)),
-                    MessageHandler(~filters.COMMAND, remind_buttons),
-                ],
-                HEAD: [
-                    CallbackQueryHandler(pick_head, pattern=_choice(PICK_HEAD, DrumHead)),
-                    MessageHandler(~filters.COMMAND, remind_buttons),
-                ],
-                FINISH: [
-                    CallbackQueryHandler(pick_finish, pattern=_choice(PICK_FINISH, Finish)),
-                    MessageHandler(~filters.COMMAND, remind_buttons),
-                ],
-                RATE: [
-                    MessageHandler(TEXT, take_rate),
-                    MessageHandler(~filters.COMMAND, remind_amount),
-                ],
-                PRICE: [
-                    MessageHandler(TEXT, take_price),
-                    MessageHandler(~filters.COMMAND, remind_amount),
-                ],
-                CONFIRM: [
-                    CallbackQueryHandler(save, pattern=f"^{SAVE}$"),
-                    CallbackQueryHandler(cancel, pattern=f"^{STOP}$"),
-                    MessageHandler(~filters.COMMAND, show_summary),
-                ],
-            },
+            entry_points=[CallbackQueryHandler(begin, pattern=f"^{ADD}$")],
+            states=states,
+            cancel=cancel,
         )
     ]

@@ -18,6 +18,7 @@ from handlers.catalogue.common import (
     ADD,
     ASK_REMOVE_PHOTO,
     ASK_RETIRE,
+    CHANGING,
     ID,
     LIST,
     OPEN,
@@ -26,26 +27,25 @@ from handlers.catalogue.common import (
     RESTORE,
     RETIRE,
     SHOW_PHOTO,
-    admins_only,
     listed_models,
     matched_id,
     model_card,
     tell_gone,
 )
 from handlers.catalogue.drums import model_name
-from handlers.common import Button, answer_button, column, keyboard, reply, show
+from handlers.common import Button, answer_button, column, keyboard, page_buttons, reply, show
 from handlers.members.menu import CATALOGUE, MAIN_MENU
-from storage.models import DrumModel
+from storage.models.catalogue import DrumModel
 
 
-@admins_only
+@CHANGING.admins_only
 async def show_catalogue(update: Update, context: BotContext) -> None:
     """Show the first page of the catalogue."""
     await answer_button(update)
     await _show_page(update, context, 0)
 
 
-@admins_only
+@CHANGING.admins_only
 async def show_list_page(update: Update, context: BotContext) -> None:
     """Show one page of the catalogue."""
     await answer_button(update)
@@ -71,13 +71,7 @@ async def _show_page(update: Update, context: BotContext, page: int) -> None:
         t._("Tap a model to open it."),
     ]
     rows: list[list[Button]] = [[(_label(context, model), f"{OPEN}{model.id}")] for model in shown]
-    navigation: list[Button] = []
-    if page > 0:
-        navigation.append((t._("◀️ Previous"), f"{LIST}{page - 1}"))
-    if page + 1 < pages:
-        navigation.append((t._("Next ▶️"), f"{LIST}{page + 1}"))
-    if navigation:
-        rows.append(navigation)
+    rows += page_buttons(t, LIST, page, more=page + 1 < pages)
     rows.append([(t._("🆕 Add a model"), ADD)])
     rows.append([(t._("⬅️ Menu"), MAIN_MENU)])
     await show(update, context, "\n".join(lines), keyboard(rows))
@@ -106,7 +100,7 @@ async def _model(update: Update, context: BotContext) -> DrumModel | None:
     return model
 
 
-@admins_only
+@CHANGING.admins_only
 async def open_model(update: Update, context: BotContext) -> None:
     """Show one model's card."""
     model = await _model(update, context)
@@ -116,7 +110,7 @@ async def open_model(update: Update, context: BotContext) -> None:
     await show(update, context, *await model_card(context, model))
 
 
-@admins_only
+@CHANGING.admins_only
 async def show_photo(update: Update, context: BotContext) -> None:
     """Send the model's photo with its card as the caption."""
     model = await _model(update, context)
@@ -142,7 +136,7 @@ async def show_photo(update: Update, context: BotContext) -> None:
         )
 
 
-@admins_only
+@CHANGING.admins_only
 async def ask_retire(update: Update, context: BotContext) -> None:
     """Ask the admin to confirm retiring a model."""
     model = await _model(update, context)
@@ -164,13 +158,13 @@ async def ask_retire(update: Update, context: BotContext) -> None:
     await show(update, context, text, column(buttons))
 
 
-@admins_only
+@CHANGING.admins_only
 async def retire(update: Update, context: BotContext) -> None:
     """Take a model out of the artisans' menus; its history stays."""
     await _set_active(update, context, active=False)
 
 
-@admins_only
+@CHANGING.admins_only
 async def restore(update: Update, context: BotContext) -> None:
     """Bring a retired model back, with the prices it had."""
     await _set_active(update, context, active=True)
@@ -195,7 +189,7 @@ async def _set_active(update: Update, context: BotContext, *, active: bool) -> N
     await show(update, context, *await model_card(context, change.model))
 
 
-@admins_only
+@CHANGING.admins_only
 async def ask_remove_photo(update: Update, context: BotContext) -> None:
     """Ask the admin to confirm removing a model's photo."""
     model = await _model(update, context)
@@ -214,7 +208,7 @@ async def ask_remove_photo(update: Update, context: BotContext) -> None:
     await show(update, context, text, column(buttons))
 
 
-@admins_only
+@CHANGING.admins_only
 async def remove_photo(update: Update, context: BotContext) -> None:
     """Remove a model's photo."""
     model = await context.storage.catalogue.set_photo(matched_id(context), None)

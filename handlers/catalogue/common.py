@@ -1,37 +1,20 @@
-"""What the catalogue flows share: callback data, the model card, Rupiah input, the admin check."""
+"""What catalogue flows share: the change flow, callback data, model card, Rupiah input, checks."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import (
-    BaseHandler,
-    ConversationHandler,
-)
 
 from bot.context import BotContext
 from bot.i18n import Translator
-from handlers import drafts
 from handlers.catalogue.drums import model_name, size_details
-from handlers.common import (
-    Button,
-    answer_button,
-    answer_or_reply,
-    column,
-    modal_fallbacks,
-    persistent_conversation,
-    refuse_unless_admin,
-    reply,
-    show,
-)
+from handlers.common import Button, answer_or_reply, column, reply
+from handlers.flow import Flow
 from handlers.members.menu import CATALOGUE
-from storage.models import DrumHead, DrumModel, DrumSize, Finish, Wood
+from storage.models.catalogue import DrumHead, DrumModel, DrumSize, Finish, Wood
 
-END = ConversationHandler.END
-DRAFT = "catalogue"
 PAGE_SIZE = 20
 # No drum costs a hundred million Rupiah: a longer number is a typing slip.
 MAX_PRICE = 100_000_000
@@ -53,17 +36,15 @@ ID = r"(\d{1,9})"
 
 Step = Callable[[Update, BotContext], Coroutine[Any, Any, object]]
 
-
-def admins_only(step: Step) -> Step:
-    """Refuse anyone but an admin before the step runs, whatever button data they send."""
-
-    @functools.wraps(step)
-    async def checked(update: Update, context: BotContext) -> object:
-        if not await refuse_unless_admin(update, context):
-            return END
-        return await step(update, context)
-
-    return checked
+CHANGING = Flow(
+    draft_key="catalogue",
+    busy_text=lambda context: context.t._(
+        "You are in the middle of changing the catalogue. Answer the question above, "
+        "or send /cancel to stop."
+    ),
+    finish_first=True,
+)
+draft = CHANGING.draft
 
 
 def amount_hint(t: Translator) -> str:
@@ -80,21 +61,16 @@ async def remind_amount(update: Update, context: BotContext) -> object:
     return None
 
 
-def draft(context: BotContext) -> dict[str, Any]:
-    """Return the admin's catalogue draft, kept in persisted user data."""
-    return drafts.draft(context, DRAFT)
-
-
-def discard_draft(context: BotContext) -> None:
-    """Forget the catalogue draft."""
-    drafts.discard(context, DRAFT)
+def matched(context: BotContext, group: int = 1) -> str:
+    """Return a part of the callback data, as matched by the handler's pattern."""
+    match = context.match
+    assert match is not None
+    return str(match[group])
 
 
 def matched_id(context: BotContext, group: int = 1) -> int:
     """Return a number from the callback data, as matched by the handler's pattern."""
-    match = context.match
-    assert match is not None
-    return int(match[group])
+    return int(matched(context, group))
 
 
 def card_text(t: Translator, model: DrumModel) -> str:
@@ -166,43 +142,12 @@ async def tell_gone(update: Update, context: BotContext) -> None:
     await answer_or_reply(update, context, context.t._("This model no longer exists."))
 
 
-async def cancel(update: Update, context: BotContext) -> int:
+async def cancel(update: Update, context: BotContext) -> object:
     """Leave the catalogue change, keeping nothing of it."""
-    discard_draft(context)
-    await answer_button(update)
     t = context.t
-    await show(
+    return await CHANGING.leave(
         update,
         context,
         t._("Cancelled. Nothing in the catalogue was changed."),
         column([(t._("🪘 Catalogue"), CATALOGUE)]),
-    )
-    return END
-
-
-async def busy(update: Update, context: BotContext) -> None:
-    """Answer another command or an old button in the middle of a step, and stay at it."""
-    await answer_button(update, context.t._("Please finish this step first."))
-    if update.callback_query is None:
-        await reply(
-            update,
-            context,
-            context.t._(
-                "You are in the middle of changing the catalogue. Answer the question above, "
-                "or send /cancel to stop."
-            ),
-        )
-
-
-def conversation(
-    name: str,
-    entry: list[BaseHandler[Update, BotContext, Any]],
-    states: dict[object, list[BaseHandler[Update, BotContext, Any]]],
-) -> ConversationHandler[BotContext]:
-    """Build a persistent catalogue conversation with /cancel and the shared fallbacks."""
-    return persistent_conversation(
-        name=name,
-        entry_points=entry,
-        states=states,
-        fallbacks=modal_fallbacks(cancel, busy),
     )

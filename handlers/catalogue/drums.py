@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.i18n import Translator
 from storage.catalogue import SIZE_DIMENSIONS
-from storage.models import DrumHead, DrumModel, DrumSize, Finish, Wood
+from storage.models.catalogue import DrumHead, DrumModel, DrumSize, Finish, Wood
 
 
 def size_name(t: Translator, size: DrumSize) -> str:

@@ -13,17 +13,14 @@ from handlers.catalogue.common import (
     ATTACH_PHOTO,
     CHANGE_PRICE,
     CHANGE_RATE,
-    END,
+    CHANGING,
     ID,
     MAX_PRICE,
     OPEN,
     UNDO_PRICES,
-    admins_only,
     amount_hint,
     cancel,
     card_text,
-    conversation,
-    discard_draft,
     draft,
     matched_id,
     model_card,
@@ -32,7 +29,8 @@ from handlers.catalogue.common import (
 )
 from handlers.catalogue.drums import model_name
 from handlers.common import answer_button, column, parse_rupiah, reply, show
-from storage.models import DrumModel
+from handlers.flow import END
+from storage.models.catalogue import DrumModel
 
 AMOUNT, CONFIRM, PHOTO = "AMOUNT", "CONFIRM", "PHOTO"
 
@@ -53,30 +51,43 @@ async def _model(update: Update, context: BotContext, model_id: int) -> DrumMode
     """The model, or None after telling the admin it is gone and ending the step."""
     model = await context.storage.catalogue.get(model_id)
     if model is None:
-        discard_draft(context)
+        CHANGING.discard(context)
         await tell_gone(update, context)
     return model
 
 
-@admins_only
+async def _begin(update: Update, context: BotContext, **fields: str) -> DrumModel | None:
+    """The button's model with a new draft of the change, or None when it is gone."""
+    model = await _model(update, context, matched_id(context))
+    if model is not None:
+        data = draft(context)
+        data.clear()
+        data.update(model_id=model.id, **fields)
+    return model
+
+
+async def _ask(update: Update, context: BotContext, question: str, state: str) -> object:
+    await answer_button(update)
+    await reply(update, context, question, column([(context.t._("✖️ Cancel"), STOP)]))
+    return state
+
+
+@CHANGING.admins_only
 async def begin_rate(update: Update, context: BotContext) -> object:
     """Ask for a model's new artisan rate."""
     return await _begin_amount(update, context, RATE)
 
 
-@admins_only
+@CHANGING.admins_only
 async def begin_price(update: Update, context: BotContext) -> object:
     """Ask for a model's new buyer price."""
     return await _begin_amount(update, context, PRICE)
 
 
 async def _begin_amount(update: Update, context: BotContext, field: str) -> object:
-    model = await _model(update, context, matched_id(context))
+    model = await _begin(update, context, field=field)
     if model is None:
         return END
-    data = draft(context)
-    data.clear()
-    data.update(model_id=model.id, field=field)
     t = context.t
     name = model_name(t, model)
     if field == RATE:
@@ -90,12 +101,10 @@ async def _begin_amount(update: Update, context: BotContext, field: str) -> obje
             "Type the new <b>buyer price</b> for <b>{model}</b>, in Rupiah (now {price}). "
             "It must be higher than the artisan rate ({rate})."
         ).format(model=name, rate=t.rupiah(model.artisan_rate), price=t.rupiah(model.buyer_price))
-    await answer_button(update)
-    await reply(update, context, question, column([(t._("✖️ Cancel"), STOP)]))
-    return AMOUNT
+    return await _ask(update, context, question, AMOUNT)
 
 
-@admins_only
+@CHANGING.admins_only
 async def take_amount(update: Update, context: BotContext) -> object:
     """Check the typed amount against the model's other price, then ask to confirm."""
     t = context.t
@@ -160,7 +169,7 @@ def _confirm_buttons(t: Translator) -> Any:
     return column([(t._("✅ Yes, change it"), SAVE), (t._("✖️ Cancel"), STOP)])
 
 
-@admins_only
+@CHANGING.admins_only
 async def remind_confirm(update: Update, context: BotContext) -> object:
     """Show the change to confirm again."""
     data = draft(context)
@@ -174,7 +183,7 @@ async def remind_confirm(update: Update, context: BotContext) -> object:
     return CONFIRM
 
 
-@admins_only
+@CHANGING.admins_only
 async def save_amount(update: Update, context: BotContext) -> object:
     """Set the new price, unless it changed meanwhile, and offer Undo."""
     t = context.t
@@ -185,7 +194,7 @@ async def save_amount(update: Update, context: BotContext) -> object:
     model = await _model(update, context, data["model_id"])
     if model is None:
         return END
-    discard_draft(context)
+    CHANGING.discard(context)
     if (model.artisan_rate, model.buyer_price) != (data["old_rate"], data["old_price"]):
         await answer_button(update)
         text = t._(
@@ -217,14 +226,13 @@ async def save_amount(update: Update, context: BotContext) -> object:
     return END
 
 
-@admins_only
+@CHANGING.admins_only
 async def undo_prices(update: Update, context: BotContext) -> None:
     """Set back the prices a change replaced, if nothing changed them since."""
     t = context.t
-    match = context.match
     user = update.effective_user
-    assert match is not None and user is not None
-    model_id, changes = int(match[1]), int(match[2])
+    assert user is not None
+    model_id, changes = matched_id(context), matched_id(context, 2)
     catalogue = context.storage.catalogue
     history = await catalogue.price_history(model_id)
     if len(history) < 2 or len(history) != changes:
@@ -250,25 +258,20 @@ async def undo_prices(update: Update, context: BotContext) -> None:
     await show(update, context, f"{undone}\n\n{text}", markup)
 
 
-@admins_only
+@CHANGING.admins_only
 async def begin_photo(update: Update, context: BotContext) -> object:
     """Ask for the model's photo."""
-    model = await _model(update, context, matched_id(context))
+    model = await _begin(update, context)
     if model is None:
         return END
-    data = draft(context)
-    data.clear()
-    data["model_id"] = model.id
     t = context.t
     text = t._("Send the photo of <b>{model}</b> (as a photo, not as a file).").format(
         model=model_name(t, model)
     )
-    await answer_button(update)
-    await reply(update, context, text, column([(t._("✖️ Cancel"), STOP)]))
-    return PHOTO
+    return await _ask(update, context, text, PHOTO)
 
 
-@admins_only
+@CHANGING.admins_only
 async def take_photo(update: Update, context: BotContext) -> object:
     """Keep the largest size of the photo for the model and show the card with it."""
     message = update.message
@@ -277,7 +280,7 @@ async def take_photo(update: Update, context: BotContext) -> object:
         return await cancel(update, context)
     largest = max(message.photo, key=lambda size: size.width * size.height)
     model = await context.storage.catalogue.set_photo(data["model_id"], largest.file_id)
-    discard_draft(context)
+    CHANGING.discard(context)
     if model is None:
         await tell_gone(update, context)
         return END
@@ -303,9 +306,9 @@ async def remind_photo(update: Update, context: BotContext) -> object:
 def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     """Return the price and photo conversation and the Undo of a price change."""
     return [
-        conversation(
+        CHANGING.conversation(
             "catalogue_edit",
-            entry=[
+            entry_points=[
                 CallbackQueryHandler(begin_rate, pattern=rf"^{CHANGE_RATE}{ID}$"),
                 CallbackQueryHandler(begin_price, pattern=rf"^{CHANGE_PRICE}{ID}$"),
                 CallbackQueryHandler(begin_photo, pattern=rf"^{ATTACH_PHOTO}{ID}$"),
@@ -327,6 +330,7 @@ def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
                     MessageHandler(~filters.COMMAND, remind_photo),
                 ],
             },
+            cancel=cancel,
         ),
         CallbackQueryHandler(undo_prices, pattern=rf"^{UNDO_PRICES}{ID}:(\d{{1,6}})$"),
     ]

@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from babel.numbers import format_currency
 
 from bot.i18n import Translator
-from storage.models import Currency, ExchangeRate
+from storage.models.exchange_rates import Currency, ExchangeRate
 
 # The order foreign prices are shown in, after Rupiah.
 CURRENCIES = (Currency.USD, Currency.CNY)

@@ -17,28 +17,24 @@ from telegram.ext import (
 
 from bot.context import BotContext
 from bot.i18n import Translator
-from handlers import drafts
+from handlers.catalogue.common import matched
 from handlers.catalogue.prices import CURRENCIES, price_lines
 from handlers.common import (
     Button,
     answer_button,
-    answer_or_reply,
     column,
     esc,
     keyboard,
-    modal_fallbacks,
     parse_rupiah,
-    persistent_conversation,
     refuse_unless_admin,
     reply,
     show,
 )
+from handlers.flow import Flow
 from handlers.members.menu import MAIN_MENU, RATES
-from storage.models import Currency, ExchangeRate
+from storage.models.exchange_rates import Currency, ExchangeRate
 
 RUPIAH = "RUPIAH"
-END = ConversationHandler.END
-DRAFT = "rate"
 
 SET = "rates:set:"
 CLEAR = "rates:clear:"
@@ -57,14 +53,13 @@ def _unit(rate: ExchangeRate | Currency) -> str:
     return f"1 {currency.value}"
 
 
-def draft(context: BotContext) -> dict[str, Any]:
-    """Return the rate being set, kept in persisted user data."""
-    return drafts.draft(context, DRAFT)
-
-
-def _end(context: BotContext) -> int:
-    drafts.discard(context, DRAFT)
-    return END
+SETTING = Flow(
+    draft_key="rate",
+    busy_text=lambda context: context.t._(
+        "You are setting an exchange rate. Type it, or send /cancel to stop."
+    ),
+)
+draft = SETTING.draft
 
 
 async def _rate_line(context: BotContext, currency: Currency, rate: ExchangeRate | None) -> str:
@@ -138,16 +133,11 @@ def _question(t: Translator, currency: Currency) -> str:
     )
 
 
+@SETTING.admins_only
 async def ask_rate(update: Update, context: BotContext) -> object:
     """Ask how many Rupiah one unit of the chosen currency is worth."""
-    if not await refuse_unless_admin(update, context):
-        return _end(context)
-    query = update.callback_query
-    assert query is not None
-    match = SET_PATTERN.match(query.data or "")
-    assert match is not None
-    currency = Currency(match[1])
-    _end(context)
+    currency = Currency(matched(context))
+    SETTING.discard(context)
     draft(context)["currency"] = currency.value
     await answer_button(update)
     t = context.t
@@ -157,15 +147,15 @@ async def ask_rate(update: Update, context: BotContext) -> object:
     return RUPIAH
 
 
+@SETTING.admins_only
 async def rate_typed(update: Update, context: BotContext) -> object:
     """Take the typed rate; refuse 0, words and values far from any real rate."""
-    if not await refuse_unless_admin(update, context):
-        return _end(context)
     t = context.t
     code = draft(context).get("currency")
     if code not in (Currency.USD.value, Currency.CNY.value):
-        await reply(update, context, t._("Something went wrong. Please start again."))
-        return _end(context)
+        return await SETTING.leave(
+            update, context, t._("Something went wrong. Please start again.")
+        )
     currency = Currency(code)
     low, high = BOUNDS[currency]
     message = update.message
@@ -201,20 +191,16 @@ async def rate_typed(update: Update, context: BotContext) -> object:
             rupiah=t.rupiah(rate.rupiah_per_unit),
             before=t.rupiah(before.rupiah_per_unit),
         )
-    await reply(update, context, *await rates_screen(context, notice))
-    return _end(context)
+    # Only typed text comes here, so leaving the step replies with the screen.
+    return await SETTING.leave(update, context, *await rates_screen(context, notice))
 
 
 async def clear_rate(update: Update, context: BotContext) -> None:
     """Stop showing prices in a currency, saying what the rate was."""
     if not await refuse_unless_admin(update, context):
         return
-    query = update.callback_query
-    assert query is not None
-    match = CLEAR_PATTERN.match(query.data or "")
-    assert match is not None
     t = context.t
-    currency = Currency(match[1])
+    currency = Currency(matched(context))
     before = (await context.storage.exchange_rates.all()).get(currency)
     if before is None or not await context.storage.exchange_rates.clear(currency):
         await answer_button(
@@ -232,19 +218,10 @@ async def clear_rate(update: Update, context: BotContext) -> None:
 
 async def cancel(update: Update, context: BotContext) -> object:
     """Leave without changing any rate."""
-    await answer_button(update)
     notice = context.t._("Nothing changed.")
     if context.is_admin:
-        await show(update, context, *await rates_screen(context, notice))
-    else:
-        await show(update, context, notice)
-    return _end(context)
-
-
-async def busy(update: Update, context: BotContext) -> None:
-    """Answer a command or another button while a rate is asked, and stay at the step."""
-    text = context.t._("You are setting an exchange rate. Type it, or send /cancel to stop.")
-    await answer_or_reply(update, context, text)
+        return await SETTING.leave(update, context, *await rates_screen(context, notice))
+    return await SETTING.leave(update, context, notice)
 
 
 async def stray(update: Update, context: BotContext) -> None:
@@ -257,16 +234,17 @@ async def stray(update: Update, context: BotContext) -> None:
 def conversation() -> ConversationHandler[BotContext]:
     """Build the persistent conversation asking for a rate."""
     text = filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND
-    return persistent_conversation(
-        name="rates",
+    return SETTING.conversation(
+        "rates",
         entry_points=[CallbackQueryHandler(ask_rate, pattern=SET_PATTERN)],
         states={
             RUPIAH: [
                 MessageHandler(text, rate_typed),
-                MessageHandler(~filters.COMMAND, busy),
+                MessageHandler(~filters.COMMAND, SETTING.busy),
             ]
         },
-        fallbacks=modal_fallbacks(cancel, busy, cancel_data=CANCEL),
+        cancel=cancel,
+        cancel_data=CANCEL,
     )
 
 

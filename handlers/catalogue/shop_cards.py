@@ -20,7 +20,10 @@ from handlers.catalogue.drums import (
 from handlers.catalogue.prices import price_lines
 from handlers.common import Button, esc, keyboard
 from handlers.members.menu import BROWSE, BUYER_STOCK, MAIN_MENU
-from storage.models import Currency, DrumSize, ExchangeRate, Makers, MemberStatus, Offer, Role
+from storage.models.catalogue import DrumSize
+from storage.models.exchange_rates import Currency, ExchangeRate
+from storage.models.members import MemberStatus, Role
+from storage.models.offers import Makers, Offer
 
 # A card's buttons carry the size filter and the position in the filtered list: shop:c:m:2.
 CARD = "shop:c:"

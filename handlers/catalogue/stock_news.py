@@ -6,7 +6,8 @@ from bot.context import BotContext
 from handlers.catalogue.drums import model_name
 from handlers.common import translator_for
 from handlers.notices import notify
-from storage.models import OrderFill, WatchAlert
+from storage.models.orders import OrderFill
+from storage.models.watches import WatchAlert
 
 
 async def announce_stock_rise(

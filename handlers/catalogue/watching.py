@@ -17,7 +17,7 @@ from telegram.ext import (
 
 from bot.context import BotContext
 from bot.i18n import Translator
-from handlers import drafts
+from handlers.catalogue.common import matched, matched_id
 from handlers.catalogue.drums import model_name
 from handlers.catalogue.shop_cards import ORDER_PREFIX, WATCH_PREFIX, available_line
 from handlers.common import (
@@ -26,18 +26,16 @@ from handlers.common import (
     answer_or_reply,
     column,
     keyboard,
-    modal_fallbacks,
     parse_quantity,
-    persistent_conversation,
     reply,
     show,
 )
+from handlers.flow import Flow
 from handlers.members.menu import BROWSE, MAIN_MENU, WATCHES
-from storage.models import MemberStatus, Offer, Role
+from storage.models.members import MemberStatus, Role
+from storage.models.offers import Offer
 
 QUANTITY = "QUANTITY"
-END = ConversationHandler.END
-DRAFT = "watch"
 
 PICK = "watch:q:"
 STOP = "watch:stop:"
@@ -80,14 +78,14 @@ async def _buyer_id(update: Update, context: BotContext) -> int | None:
     return context.member.id
 
 
-def draft(context: BotContext) -> dict[str, Any]:
-    """Return the watch being set up, kept in persisted user data."""
-    return drafts.draft(context, DRAFT)
-
-
-def _end(context: BotContext) -> int:
-    drafts.discard(context, DRAFT)
-    return END
+WATCHING = Flow(
+    draft_key="watch",
+    busy_text=lambda context: context.t._(
+        "You are choosing how many drums to watch for. Answer the question above, "
+        "or send /cancel to stop."
+    ),
+)
+draft = WATCHING.draft
 
 
 def _model_gone(t: Translator) -> str:
@@ -121,17 +119,13 @@ async def ask_quantity(update: Update, context: BotContext) -> object:
     reason = refusal(context)
     if reason is not None:
         await answer_or_reply(update, context, reason)
-        return _end(context)
-    query = update.callback_query
-    assert query is not None
-    match = NEW_PATTERN.match(query.data or "")
-    assert match is not None
+        return WATCHING.end(context)
     t = context.t
-    offer = await context.storage.offers.get(int(match[1]))
+    offer = await context.storage.offers.get(matched_id(context))
     if offer is None or not offer.model.active:
         await answer_button(update, _model_gone(t), alert=True)
-        return _end(context)
-    _end(context)
+        return WATCHING.end(context)
+    WATCHING.discard(context)
     draft(context)["model_id"] = offer.model.id
     await answer_button(update)
     lines = [
@@ -150,11 +144,7 @@ async def ask_quantity(update: Update, context: BotContext) -> object:
 
 async def quantity_picked(update: Update, context: BotContext) -> object:
     """Take the quantity from a quick button."""
-    query = update.callback_query
-    assert query is not None
-    match = PICK_PATTERN.match(query.data or "")
-    assert match is not None
-    return await _quantity_given(update, context, match[1])
+    return await _quantity_given(update, context, matched(context))
 
 
 async def quantity_typed(update: Update, context: BotContext) -> object:
@@ -173,12 +163,12 @@ async def _quantity_given(update: Update, context: BotContext, raw: str | None) 
     t = context.t
     buyer_id = await _buyer_id(update, context)
     if buyer_id is None:
-        return _end(context)
+        return WATCHING.end(context)
     offer = await _watched_offer(context)
     if offer is None:
         await answer_button(update, _model_gone(t), alert=True)
-        await show(update, context, _model_gone(t), column([(t._("🪘 Catalogue"), BROWSE)]))
-        return _end(context)
+        catalogue = column([(t._("🪘 Catalogue"), BROWSE)])
+        return await WATCHING.leave(update, context, _model_gone(t), catalogue)
     quantity = parse_quantity(raw, context.settings.max_order_quantity)
     if quantity is None:
         await answer_button(update)
@@ -199,8 +189,7 @@ async def _quantity_given(update: Update, context: BotContext, raw: str | None) 
             (t._("👀 Watch a larger quantity"), f"{WATCH_PREFIX}{offer.model.id}"),
             (t._("⬅️ Menu"), MAIN_MENU),
         ]
-        await show(update, context, text, column(buttons))
-        return _end(context)
+        return await WATCHING.leave(update, context, text, column(buttons))
     await context.storage.watches.watch(buyer_id, offer.model.id, quantity)
     text = t._(
         "👀 Watching {model}. I will tell you once when {wanted} drums are available "
@@ -211,25 +200,13 @@ async def _quantity_given(update: Update, context: BotContext, raw: str | None) 
         (t._("🪘 Catalogue"), BROWSE),
         (t._("⬅️ Menu"), MAIN_MENU),
     ]
-    await show(update, context, text, column(buttons))
-    return _end(context)
+    return await WATCHING.leave(update, context, text, column(buttons))
 
 
 async def cancel(update: Update, context: BotContext) -> object:
     """Leave the question, watching nothing new."""
-    await answer_button(update)
     text = context.t._("Nothing is watched. You can watch a model from its catalogue card.")
-    await show(update, context, text, column([(context.t._("⬅️ Menu"), MAIN_MENU)]))
-    return _end(context)
-
-
-async def busy(update: Update, context: BotContext) -> None:
-    """Answer a command or another button while the quantity is asked, and stay at the step."""
-    text = context.t._(
-        "You are choosing how many drums to watch for. Answer the question above, "
-        "or send /cancel to stop."
-    )
-    await answer_or_reply(update, context, text)
+    return await WATCHING.leave(update, context, text, column([(context.t._("⬅️ Menu"), MAIN_MENU)]))
 
 
 async def _watches_screen(context: BotContext, member_id: int) -> tuple[str, InlineKeyboardMarkup]:
@@ -282,13 +259,9 @@ async def stop_watch(update: Update, context: BotContext) -> None:
     buyer_id = await _buyer_id(update, context)
     if buyer_id is None:
         return
-    query = update.callback_query
-    assert query is not None
-    match = STOP_PATTERN.match(query.data or "")
-    assert match is not None
     t = context.t
     # The same answer whether the watch is not this buyer's, unknown, or already over.
-    if await context.storage.watches.stop(int(match[1]), buyer_id):
+    if await context.storage.watches.stop(matched_id(context), buyer_id):
         await answer_button(update, t._("🔕 Stopped."))
     else:
         await answer_button(update, t._("This watch is no longer open."), alert=True)
@@ -304,8 +277,8 @@ async def stray(update: Update, context: BotContext) -> None:
 def conversation() -> ConversationHandler[BotContext]:
     """Build the persistent conversation asking how many drums to watch for."""
     text = filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND
-    return persistent_conversation(
-        name="watching",
+    return WATCHING.conversation(
+        "watching",
         entry_points=[CallbackQueryHandler(ask_quantity, pattern=NEW_PATTERN)],
         states={
             QUANTITY: [
@@ -314,7 +287,8 @@ def conversation() -> ConversationHandler[BotContext]:
                 MessageHandler(~filters.COMMAND, reask),
             ],
         },
-        fallbacks=modal_fallbacks(cancel, busy, cancel_data=CANCEL),
+        cancel=cancel,
+        cancel_data=CANCEL,
     )
 
 

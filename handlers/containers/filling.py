@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from typing import Protocol
+
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.context import BotContext
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from handlers.catalogue.drums import model_name
 from handlers.common import Button, answer_button, keyboard, refuse_unless_admin, show
 from handlers.containers.screens import (
@@ -24,15 +27,13 @@ from handlers.containers.screens import (
     show_container,
 )
 from storage.clock import utc_now
-from storage.models import Container, ContainerProgress, ContainerStatus, OrderChange, OrderOutcome
+from storage.models.containers import Container, ContainerProgress, ContainerStatus
+from storage.models.orders import OrderChange, OrderOutcome
 
 
 async def choose_orders(update: Update, context: BotContext) -> None:
     """List the buyer's confirmed orders not yet in a container, each a button to put it in."""
-    if not await refuse_unless_admin(update, context):
-        return
-    (container_id,) = callback_ids(update, ADD_PATTERN)
-    progress = await open_progress(update, context, container_id)
+    progress = await open_progress(update, context, ADD_PATTERN)
     if progress is None:
         return
     await answer_button(update)
@@ -102,22 +103,35 @@ def _refusal(t: Translator, change: OrderChange, container: Container | None) ->
     return t._("There is no such order or container.")
 
 
-async def put_order(update: Update, context: BotContext) -> None:
-    """Put one order into the container; say why not when it cannot go in."""
+class _Move(Protocol):
+    """Put an order into a container, or take it out of it."""
+
+    async def __call__(self, container_id: int, order_id: int, /, *, by: int) -> OrderChange: ...
+
+
+async def _move(
+    update: Update, context: BotContext, pattern: re.Pattern[str], move: _Move, moved: str
+) -> ContainerProgress | None:
+    """Move the order in or out for an admin, answer how it went, and return the container."""
     if not await refuse_unless_admin(update, context):
-        return
-    container_id, order_id = callback_ids(update, PUT_PATTERN)
+        return None
+    container_id, order_id = callback_ids(update, pattern)
     query = update.callback_query
     assert query is not None
     storage, t = context.storage, context.t
-    change = await storage.containers.add_order(container_id, order_id, by=query.from_user.id)
-    container = await storage.containers.get(container_id)
+    change = await move(container_id, order_id, by=query.from_user.id)
     if change.outcome is OrderOutcome.DONE and change.order is not None:
-        text = t._("{reference} is in.").format(reference=change.order.reference)
-        await answer_button(update, text)
+        await answer_button(update, t._(moved).format(reference=change.order.reference))
     else:
+        container = await storage.containers.get(container_id)
         await answer_button(update, _refusal(t, change, container), alert=True)
-    progress = await storage.containers.progress(container_id, utc_now())
+    return await storage.containers.progress(container_id, utc_now())
+
+
+async def put_order(update: Update, context: BotContext) -> None:
+    """Put one order into the container; say why not when it cannot go in."""
+    put = context.storage.containers.add_order
+    progress = await _move(update, context, PUT_PATTERN, put, N_("{reference} is in."))
     if progress is None:
         return
     if progress.view.container.status is ContainerStatus.OPEN:
@@ -128,20 +142,8 @@ async def put_order(update: Update, context: BotContext) -> None:
 
 async def take_out(update: Update, context: BotContext) -> None:
     """Take an order out of an open container; it keeps its drums."""
-    if not await refuse_unless_admin(update, context):
-        return
-    container_id, order_id = callback_ids(update, TAKE_OUT_PATTERN)
-    query = update.callback_query
-    assert query is not None
-    storage, t = context.storage, context.t
-    change = await storage.containers.remove_order(container_id, order_id, by=query.from_user.id)
-    if change.outcome is OrderOutcome.DONE and change.order is not None:
-        text = t._("{reference} is out.").format(reference=change.order.reference)
-        await answer_button(update, text)
-    else:
-        container = await storage.containers.get(container_id)
-        await answer_button(update, _refusal(t, change, container), alert=True)
-    progress = await storage.containers.progress(container_id, utc_now())
+    out = context.storage.containers.remove_order
+    progress = await _move(update, context, TAKE_OUT_PATTERN, out, N_("{reference} is out."))
     if progress is not None:
         await show_container(update, context, progress, for_admin=True)
 

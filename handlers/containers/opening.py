@@ -7,31 +7,24 @@ from datetime import date, timedelta
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import (
-    BaseHandler,
-    CallbackQueryHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import BotContext
 from bot.i18n import Translator
-from handlers import drafts
 from handlers.common import (
     Button,
     answer_button,
-    answer_or_reply,
     clean_text,
     column,
     esc,
     keyboard,
-    modal_fallbacks,
+    page_buttons,
     parse_quantity,
-    persistent_conversation,
+    read_date,
     refuse_unless_admin,
     reply,
     show,
+    today,
 )
 from handlers.containers import filling, shipping
 from handlers.containers.screens import (
@@ -39,15 +32,13 @@ from handlers.containers.screens import (
     NEW,
     VIEW,
     buyer_label,
-    today,
 )
+from handlers.flow import Flow
 from handlers.members.menu import CONTAINERS
-from storage.models import Member, MemberStatus, Role
+from storage.models.members import Member, MemberStatus, Role
 from storage.orders import NotAnActiveBuyerError
 
 BUYER, CAPACITY, DESTINATION, TARGET, CONFIRM = range(5)
-END = ConversationHandler.END
-DRAFT = "container"
 
 BUYERS = "box:buyers:"
 CHOOSE_BUYER = "box:buyer:"
@@ -59,32 +50,14 @@ CHOOSE_BUYER_PATTERN = re.compile(r"^box:buyer:(\d{1,18})$")
 PAGE_SIZE = 8
 MAX_CAPACITY = 1_000_000
 MAX_DESTINATION_LENGTH = 64
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_DAY_FIRST = re.compile(r"^(\d{1,2})([-/])(\d{1,2})\2(\d{4})$")
 
-
-def parse_target_date(raw: str | None) -> date | None:
-    """Read a date typed as 2027-01-15, 15/01/2027 or 15-01-2027; None when it is not one."""
-    text = (raw or "").strip()
-    iso, day_first = _ISO_DATE.match(text), _DAY_FIRST.match(text)
-    try:
-        if iso is not None:
-            return date(int(iso[1]), int(iso[2]), int(iso[3]))
-        if day_first is not None:
-            return date(int(day_first[4]), int(day_first[3]), int(day_first[1]))
-    except ValueError:
-        return None
-    return None
-
-
-def draft(context: BotContext) -> dict[str, Any]:
-    """Return the container being prepared, kept in persisted user data."""
-    return drafts.draft(context, DRAFT)
-
-
-def _end(context: BotContext) -> int:
-    drafts.discard(context, DRAFT)
-    return END
+OPENING = Flow(
+    draft_key="container",
+    busy_text=lambda context: context.t._(
+        "You are opening a container. Answer the question above, or send /cancel to stop."
+    ),
+)
+draft = OPENING.draft
 
 
 def _stop_button(t: Translator) -> Button:
@@ -96,7 +69,7 @@ async def start_new(update: Update, context: BotContext) -> int | None:
     if not await refuse_unless_admin(update, context):
         return None
     await answer_button(update)
-    _end(context)
+    OPENING.discard(context)
     draft(context)
     return await _buyer_page(update, context, 0)
 
@@ -115,20 +88,14 @@ async def _buyer_page(update: Update, context: BotContext, page: int) -> int:
     if total == 0:
         text = t._("No active buyers yet: a buyer opens an account with /start first.")
         await show(update, context, text, column([(t._("⬅️ Containers"), CONTAINERS)]))
-        return _end(context)
+        return OPENING.end(context)
     pages = -(-total // PAGE_SIZE)
     page = min(page, pages - 1)
     buyers = await members.page(
         Role.BUYER, MemberStatus.ACTIVE, offset=page * PAGE_SIZE, limit=PAGE_SIZE
     )
     rows: list[list[Button]] = [[(_buyer_button(b), f"{CHOOSE_BUYER}{b.id}")] for b in buyers]
-    navigation: list[Button] = []
-    if page > 0:
-        navigation.append((t._("◀️ Previous"), f"{BUYERS}{page - 1}"))
-    if page + 1 < pages:
-        navigation.append((t._("Next ▶️"), f"{BUYERS}{page + 1}"))
-    if navigation:
-        rows.append(navigation)
+    rows += page_buttons(t, BUYERS, page, more=page + 1 < pages)
     rows.append([_stop_button(t)])
     text = t._("🚢 <b>New container</b>\nWhich buyer is it for? ({count} active)").format(
         count=t.number(total)
@@ -156,10 +123,9 @@ def _capacity_question(t: Translator, usual: int) -> tuple[str, InlineKeyboardMa
     return text, column([usual_button, _stop_button(t)])
 
 
+@OPENING.admins_only
 async def buyer_chosen(update: Update, context: BotContext) -> int:
     """Take the buyer, then ask for the capacity."""
-    if not await refuse_unless_admin(update, context):
-        return _end(context)
     query = update.callback_query
     match = CHOOSE_BUYER_PATTERN.match(query.data or "") if query is not None else None
     assert match is not None
@@ -176,10 +142,9 @@ async def buyer_chosen(update: Update, context: BotContext) -> int:
     return CAPACITY
 
 
+@OPENING.admins_only
 async def capacity_given(update: Update, context: BotContext) -> int:
     """Take the capacity (the usual one by button, or typed), then ask for the destination."""
-    if not await refuse_unless_admin(update, context):
-        return _end(context)
     t = context.t
     if update.callback_query is not None:
         await answer_button(update)
@@ -200,10 +165,9 @@ async def capacity_given(update: Update, context: BotContext) -> int:
     return DESTINATION
 
 
+@OPENING.admins_only
 async def destination_typed(update: Update, context: BotContext) -> int:
     """Take the destination, then ask for the target date."""
-    if not await refuse_unless_admin(update, context):
-        return _end(context)
     t = context.t
     text = update.message.text if update.message else None
     destination = clean_text(text, MAX_DESTINATION_LENGTH)
@@ -228,12 +192,11 @@ async def _ask_date(update: Update, context: BotContext, problem: str | None = N
     await reply(update, context, text, column([_stop_button(t)]))
 
 
+@OPENING.admins_only
 async def target_typed(update: Update, context: BotContext) -> int:
     """Take the target date, which must be in the future, then show the summary."""
-    if not await refuse_unless_admin(update, context):
-        return _end(context)
     t = context.t
-    target = parse_target_date(update.message.text if update.message else None)
+    target = read_date(update.message.text if update.message else None)
     if target is None:
         await _ask_date(update, context, t._("I cannot read that date."))
         return TARGET
@@ -246,7 +209,7 @@ async def target_typed(update: Update, context: BotContext) -> int:
     buyer = await _active_buyer(context, int(draft(context).get("buyer", 0)))
     if buyer is None:
         await reply(update, context, t._("This buyer is no longer active."))
-        return _end(context)
+        return OPENING.end(context)
     values = draft(context)
     lines = [
         t._("<b>Check the new container</b>"),
@@ -262,17 +225,16 @@ async def target_typed(update: Update, context: BotContext) -> int:
     return CONFIRM
 
 
+@OPENING.admins_only
 async def create(update: Update, context: BotContext) -> int:
     """Open the container and offer to put the buyer's orders into it."""
-    if not await refuse_unless_admin(update, context):
-        return _end(context)
     t, values = context.t, draft(context)
     query = update.callback_query
     assert query is not None
     await answer_button(update)
     if not {"buyer", "capacity", "destination", "target"} <= values.keys():
         await show(update, context, t._("This button is no longer active."))
-        return _end(context)
+        return OPENING.end(context)
     try:
         container = await context.storage.containers.create(
             int(values["buyer"]),
@@ -283,7 +245,7 @@ async def create(update: Update, context: BotContext) -> int:
         )
     except NotAnActiveBuyerError:
         await show(update, context, t._("Not created: this buyer is no longer active."))
-        return _end(context)
+        return OPENING.end(context)
     view = await context.storage.containers.view(container.id)
     assert view is not None
     text = t.ngettext(
@@ -306,29 +268,19 @@ async def create(update: Update, context: BotContext) -> int:
         ]
     )
     await show(update, context, text, buttons)
-    return _end(context)
+    return OPENING.end(context)
 
 
 async def cancel(update: Update, context: BotContext) -> int:
     """Leave the new container, creating nothing."""
-    await answer_button(update)
-    await show(update, context, context.t._("No container was created."))
-    return _end(context)
-
-
-async def busy(update: Update, context: BotContext) -> None:
-    """Answer anything else in the middle of opening a container, and stay at the step."""
-    text = context.t._(
-        "You are opening a container. Answer the question above, or send /cancel to stop."
-    )
-    await answer_or_reply(update, context, text)
+    return await OPENING.leave(update, context, context.t._("No container was created."))
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     """Return the new-container conversation and the steps that fill, cancel and ship one."""
     text = filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND
-    conversation = persistent_conversation(
-        name="container_new",
+    conversation = OPENING.conversation(
+        "container_new",
         entry_points=[CallbackQueryHandler(start_new, pattern=f"^{NEW}$")],
         states={
             BUYER: [
@@ -343,6 +295,8 @@ def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
             TARGET: [MessageHandler(text, target_typed)],
             CONFIRM: [CallbackQueryHandler(create, pattern=f"^{CREATE}$")],
         },
-        fallbacks=modal_fallbacks(cancel, busy, cancel_data=STOP, anything_else=True),
+        cancel=cancel,
+        cancel_data=STOP,
+        anything_else=True,
     )
     return [conversation, *filling.handlers(), *shipping.handlers()]

@@ -11,18 +11,12 @@ from telegram import InlineKeyboardMarkup, Update
 from bot.context import BotContext
 from bot.i18n import Translator
 from handlers.catalogue.drums import model_name
-from handlers.common import Button, answer_button, esc, keyboard, show
+from handlers.common import Button, answer_button, esc, keyboard, refuse_unless_admin, show, today
 from handlers.members.menu import CONTAINERS, MY_CONTAINERS
 from storage.clock import utc_now
 from storage.containers import PACE_WEEKS
-from storage.models import (
-    Container,
-    ContainerProgress,
-    ContainerStatus,
-    ContainerView,
-    OrderStatus,
-    OrderView,
-)
+from storage.models.containers import Container, ContainerProgress, ContainerStatus, ContainerView
+from storage.models.orders import OrderStatus, OrderView
 
 # Callback data of every container button ("box:" belongs to the container modules).
 NEW = "box:new"
@@ -47,11 +41,6 @@ SHIP_PATTERN = re.compile(rf"^box:ship:{_ID}$")
 BAR_CELLS = 10
 # Enough for any real container; keeps the message under Telegram's 4096 characters.
 MAX_LISTED_ORDERS = 30
-
-
-def today(context: BotContext) -> date:
-    """Today's date in the cooperative's time zone."""
-    return utc_now().astimezone(context.settings.zone).date()
 
 
 def _cells(count: int, capacity: int) -> int:
@@ -274,9 +263,12 @@ def closed_text(t: Translator, container: Container) -> str:
 
 
 async def open_progress(
-    update: Update, context: BotContext, container_id: int
+    update: Update, context: BotContext, pattern: re.Pattern[str]
 ) -> ContainerProgress | None:
-    """Return an open container's progress; otherwise say why not, and return None."""
+    """Return the progress of the open container an admin tapped; else say why not, and None."""
+    if not await refuse_unless_admin(update, context):
+        return None
+    (container_id,) = callback_ids(update, pattern)
     t = context.t
     progress = await context.storage.containers.progress(container_id, utc_now())
     if progress is None:

@@ -35,20 +35,14 @@ from handlers.containers.screens import (
 from handlers.members.menu import CONTAINERS
 from handlers.notices import notify
 from storage.clock import utc_now
-from storage.models import (
-    Container,
-    ContainerView,
-    DrumModel,
-    OrderOutcome,
-)
+from storage.models.catalogue import DrumModel
+from storage.models.containers import Container, ContainerView
+from storage.models.orders import OrderOutcome
 
 
 async def ask_cancel(update: Update, context: BotContext) -> None:
     """Ask the admin to confirm cancelling an open container."""
-    if not await refuse_unless_admin(update, context):
-        return
-    (container_id,) = callback_ids(update, ASK_CANCEL_PATTERN)
-    progress = await open_progress(update, context, container_id)
+    progress = await open_progress(update, context, ASK_CANCEL_PATTERN)
     if progress is None:
         return
     await answer_button(update)
@@ -89,10 +83,7 @@ async def cancel_container(update: Update, context: BotContext) -> None:
 
 async def ask_ship(update: Update, context: BotContext) -> None:
     """Show what will leave and what stays as backorder, and ask the admin to confirm."""
-    if not await refuse_unless_admin(update, context):
-        return
-    (container_id,) = callback_ids(update, ASK_SHIP_PATTERN)
-    progress = await open_progress(update, context, container_id)
+    progress = await open_progress(update, context, ASK_SHIP_PATTERN)
     if progress is None:
         return
     t, container = context.t, progress.view.container
@@ -150,25 +141,22 @@ async def ship(update: Update, context: BotContext) -> None:
     await answer_button(update)
     shipped = await storage.containers.shipped_quantity(container_id)
     staying = before.planned - shipped
-    lines = [
+    lines = _shipment_lines(
+        t,
+        view,
+        shipped,
+        staying,
         t.ngettext(
             "🚢 <b>{reference}</b> has shipped to {destination}: {count} drum left stock.",
             "🚢 <b>{reference}</b> has shipped to {destination}: {count} drums left stock.",
             shipped,
-        ).format(
-            reference=view.container.reference,
-            destination=esc(view.container.destination),
-            count=t.number(shipped),
-        )
-    ]
-    if staying > 0:
-        lines.append(
-            t.ngettext(
-                "{count} drum stays as a backorder for a later container.",
-                "{count} drums stay as backorders for a later container.",
-                staying,
-            ).format(count=t.number(staying))
-        )
+        ),
+        t.ngettext(
+            "{count} drum stays as a backorder for a later container.",
+            "{count} drums stay as backorders for a later container.",
+            staying,
+        ),
+    )
     buttons = column(
         [
             (t._("🚢 Open"), f"{VIEW}{container_id}"),
@@ -195,26 +183,40 @@ async def _not_done(
         await show_container(update, context, progress, for_admin=True)
 
 
-def _shipped_text(t: Translator, view: ContainerView, shipped: int, staying: int) -> str:
+def _shipment_lines(
+    t: Translator, view: ContainerView, shipped: int, staying: int, headline: str, later: str
+) -> list[str]:
+    """Fill in the headline on what shipped and, when drums stay behind, the line on them."""
+    container = view.container
     lines = [
-        t.ngettext(
-            "🚢 Your container <b>{reference}</b> has shipped to {destination} with {count} drum.",
-            "🚢 Your container <b>{reference}</b> has shipped to {destination} with {count} drums.",
-            shipped,
-        ).format(
-            reference=view.container.reference,
-            destination=esc(view.container.destination),
+        headline.format(
+            reference=container.reference,
+            destination=esc(container.destination),
             count=t.number(shipped),
         )
     ]
     if staying > 0:
-        lines.append(
-            t.ngettext(
-                "{count} drum still to be made will follow in a later container.",
-                "{count} drums still to be made will follow in a later container.",
-                staying,
-            ).format(count=t.number(staying))
-        )
+        lines.append(later.format(count=t.number(staying)))
+    return lines
+
+
+def _shipped_text(t: Translator, view: ContainerView, shipped: int, staying: int) -> str:
+    lines = _shipment_lines(
+        t,
+        view,
+        shipped,
+        staying,
+        t.ngettext(
+            "🚢 Your container <b>{reference}</b> has shipped to {destination} with {count} drum.",
+            "🚢 Your container <b>{reference}</b> has shipped to {destination} with {count} drums.",
+            shipped,
+        ),
+        t.ngettext(
+            "{count} drum still to be made will follow in a later container.",
+            "{count} drums still to be made will follow in a later container.",
+            staying,
+        ),
+    )
     lines.append(t._("Your containers: /containers"))
     return "\n".join(lines)
 

@@ -26,7 +26,8 @@ from handlers.containers.screens import (
 )
 from handlers.members.menu import CONTAINERS, MAIN_MENU, MY_CONTAINERS
 from storage.clock import utc_now
-from storage.models import ContainerStatus, Member, MemberStatus, Role
+from storage.models.containers import ContainerStatus
+from storage.models.members import Member, MemberStatus, Role
 
 MAX_OPEN_LISTED = 40
 

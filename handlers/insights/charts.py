@@ -3,41 +3,38 @@
 from __future__ import annotations
 
 import asyncio
-import math
 import re
-from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from typing import TypeVar
 
-from babel.dates import format_date
 from babel.numbers import get_group_symbol
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from bot.charts import (
-    FillChart,
-    Stack,
-    StockChart,
-    WeeklyChart,
-    date_ticks,
-    render_fill,
-    render_stock,
-    render_weekly,
-    sparse_labels,
-)
+from bot.charts import Stack, StockChart, render_fill, render_stock, render_weekly
 from bot.context import BotContext
 from bot.i18n import Translator
-from bot.periods import this_week
-from handlers.catalogue.drums import model_name, size_name
-from handlers.common import Button, answer_button, column, esc, refuse_unless_admin, show
-from handlers.containers.screens import callback_ids, closed_text, estimate_line, today
+from handlers.catalogue.drums import model_name
+from handlers.common import Button, answer_button, column, esc, refuse_unless_admin, show, today
+from handlers.containers.screens import callback_ids, closed_text, estimate_line
+from handlers.insights.chart_figures import (
+    MAX_BUYER_CHARS,
+    day,
+    fill_chart,
+    nothing_accepted,
+    size_stacks,
+    village_stacks,
+    week_bounds,
+    weekly_caption,
+    weekly_chart,
+)
 from handlers.insights.menu import CHARTS
 from handlers.members.menu import INSIGHTS
 from storage.chart_series import AcceptedDrums
 from storage.clock import utc_now
-from storage.containers import PACE_WEEKS
-from storage.models import ContainerProgress, ContainerStatus, DrumSize
+from storage.models.containers import ContainerStatus
 
 BY_SIZE = "chart:size"
 BY_VILLAGE = "chart:village"
@@ -45,12 +42,7 @@ STOCK = "chart:stock"
 CONTAINERS = "chart:boxes"
 CONTAINER = "chart:box:"
 CONTAINER_PATTERN = re.compile(r"^chart:box:(\d{1,18})$")
-
-WEEKS = 12
-# How far ahead a container's chart reaches for a far-off estimate (the caption gives it).
-MAX_WEEKS_AHEAD = 26
 MAX_LISTED_CONTAINERS = 20
-MAX_BUYER_CHARS = 20
 
 ChartT = TypeVar("ChartT")
 
@@ -74,46 +66,37 @@ async def choose(update: Update, context: BotContext) -> None:
 
 async def weekly_by_size(update: Update, context: BotContext) -> None:
     """Send the drums accepted per week in the last weeks, stacked by size."""
-    if not await refuse_unless_admin(update, context):
-        return
-    await answer_button(update)
-    t = context.t
-    drums = await context.storage.chart_series.accepted_by_size(_week_bounds(context))
-    if drums.total == 0:
-        await show(update, context, _nothing_accepted(t), _after_chart(t))
-        return
-    stacks = [
-        Stack(size_name(t, size), group.drums)
-        for size, group in zip(DrumSize, drums.groups, strict=True)
-    ]
-    title = t._("Accepted drums per week, by size")
-    png = await _draw(update, context, render_weekly, _weekly_chart(context, drums, stacks, title))
-    caption = _weekly_caption(
-        t, title, drums, [(stack.label, sum(stack.values)) for stack in stacks]
-    )
-    await _send(update, context, png, caption)
+    title = context.t._("Accepted drums per week, by size")
+    read = context.storage.chart_series.accepted_by_size
+    await _send_weekly(update, context, title, read, size_stacks)
 
 
 async def weekly_by_village(update: Update, context: BotContext) -> None:
     """Send the drums accepted per week in the last weeks, stacked by village."""
+    title = context.t._("Accepted drums per week, by village")
+    read = context.storage.chart_series.accepted_by_village
+    await _send_weekly(update, context, title, read, village_stacks)
+
+
+async def _send_weekly(
+    update: Update,
+    context: BotContext,
+    title: str,
+    read: Callable[[Sequence[datetime]], Awaitable[AcceptedDrums]],
+    stacks_of: Callable[[Translator, AcceptedDrums], list[Stack]],
+) -> None:
+    """Send the last weeks' accepted drums as stacked bars, or say there were none."""
     if not await refuse_unless_admin(update, context):
         return
     await answer_button(update)
     t = context.t
-    drums = await context.storage.chart_series.accepted_by_village(_week_bounds(context))
+    drums = await read(week_bounds(context))
     if drums.total == 0:
-        await show(update, context, _nothing_accepted(t), _after_chart(t))
+        await show(update, context, nothing_accepted(t), _after_chart(t))
         return
-    stacks = [
-        Stack(group.key, group.drums)
-        if group.key is not None
-        else Stack(t._("other villages"), group.drums, other=True)
-        for group in drums.groups
-    ]
-    title = t._("Accepted drums per week, by village")
-    png = await _draw(update, context, render_weekly, _weekly_chart(context, drums, stacks, title))
-    parts = [(esc(stack.label), sum(stack.values)) for stack in stacks]
-    await _send(update, context, png, _weekly_caption(t, title, drums, parts))
+    stacks = stacks_of(t, drums)
+    png = await _draw(update, context, render_weekly, weekly_chart(context, drums, stacks, title))
+    await _send(update, context, png, weekly_caption(t, title, drums, stacks))
 
 
 async def stock(update: Update, context: BotContext) -> None:
@@ -180,7 +163,7 @@ async def choose_container(update: Update, context: BotContext) -> None:
                 [
                     view.container.reference,
                     view.buyer_name[:MAX_BUYER_CHARS],
-                    _day(t, view.container.target_date),
+                    day(t, view.container.target_date),
                 ]
             ),
             f"{CONTAINER}{view.container.id}",
@@ -210,7 +193,7 @@ async def container_fill(update: Update, context: BotContext) -> None:
         text = t._("🚢 {reference} has no orders in it yet: there is nothing to chart.")
         await show(update, context, text.format(reference=container.reference), _after_chart(t))
         return
-    png = await _draw(update, context, render_fill, await _fill_chart(context, progress))
+    png = await _draw(update, context, render_fill, await fill_chart(context, progress))
     caption = "\n".join(
         [
             t._("🚢 <b>{reference}</b> · {buyer} · {destination}").format(
@@ -230,111 +213,6 @@ async def container_fill(update: Update, context: BotContext) -> None:
         ]
     )
     await _send(update, context, png, caption)
-
-
-async def _fill_chart(context: BotContext, progress: ContainerProgress) -> FillChart:
-    t, zone = context.t, context.settings.zone
-    container = progress.view.container
-    now = utc_now()
-    this = this_week(now, zone)
-    # From the week it was opened, showing at least the weeks behind the pace and at most
-    # the weeks of the other charts.
-    opened = this_week(container.created_at, zone).start
-    first = max(
-        min(opened, this.start - timedelta(weeks=PACE_WEEKS - 1)),
-        this.start - timedelta(weeks=WEEKS - 1),
-    )
-    starts = _weekly(first, this.start)
-    model_ids = [line.model.id for line in progress.models]
-    accepted = await context.storage.chart_series.accepted_of_models(model_ids, [*starts, this.end])
-    on = today(context)
-    estimate: date | None = None
-    days = progress.days_needed
-    if progress.to_make > 0 and days is not None:
-        estimate = on + timedelta(days=math.ceil(days))
-    horizon = on + timedelta(weeks=MAX_WEEKS_AHEAD)
-    last_day = max(container.target_date, min(estimate or on, horizon), on) + timedelta(days=7)
-    first_day = first.date()
-    return FillChart(
-        title=t._("Container {reference} · {buyer}").format(
-            reference=container.reference, buyer=progress.view.buyer_name[:MAX_BUYER_CHARS]
-        ),
-        weeks=[start.date() for start in starts],
-        accepted=accepted,
-        accepted_label=t._("accepted per week, its models"),
-        today=on,
-        ready=progress.ready,
-        ready_label=t._("ready now: {count}").format(count=t.number(progress.ready)),
-        planned=progress.planned,
-        planned_label=t._("in its orders: {count}").format(count=t.number(progress.planned)),
-        capacity=container.capacity,
-        capacity_label=t._("capacity: {count}").format(count=t.number(container.capacity)),
-        target=container.target_date,
-        target_label=t._("target date: {date}").format(date=_day(t, container.target_date)),
-        estimate=estimate,
-        estimate_label=t._("estimated ready: {date}").format(date=_day(t, estimate or on)),
-        first_day=first_day,
-        last_day=last_day,
-        ticks=[(day, _day(t, day)) for day in date_ticks(first_day, last_day)],
-        y_label=t._("drums"),
-        thousands=get_group_symbol(t.locale),
-    )
-
-
-def _weekly_chart(
-    context: BotContext, drums: AcceptedDrums, stacks: list[Stack], title: str
-) -> WeeklyChart:
-    t, zone = context.t, context.settings.zone
-    return WeeklyChart(
-        title=title,
-        week_labels=sparse_labels(
-            [_day(t, start.astimezone(zone).date()) for start in drums.starts]
-        ),
-        stacks=stacks,
-        totals=[t.number(total) if total else "" for total in drums.totals],
-        y_label=t._("drums"),
-        empty_text=_nothing_accepted(t),
-        thousands=get_group_symbol(t.locale),
-    )
-
-
-def _weekly_caption(
-    t: Translator, title: str, drums: AcceptedDrums, parts: list[tuple[str, int]]
-) -> str:
-    lines = [
-        t._("📊 <b>{title}</b>").format(title=title),
-        t._("{count} in the last {weeks} weeks, this week so far included.").format(
-            count=t.number(drums.total), weeks=WEEKS
-        ),
-        " · ".join(
-            t._("{name}: {count}").format(name=name, count=t.number(count)) for name, count in parts
-        ),
-    ]
-    return "\n".join(lines)
-
-
-def _nothing_accepted(t: Translator) -> str:
-    return t.ngettext(
-        "No drums were accepted in the last {weeks} week.",
-        "No drums were accepted in the last {weeks} weeks.",
-        WEEKS,
-    ).format(weeks=WEEKS)
-
-
-def _week_bounds(context: BotContext) -> list[datetime]:
-    """The Mondays starting the last weeks in the cooperative's zone, this one last, and its end."""
-    week = this_week(utc_now(), context.settings.zone)
-    return [*_weekly(week.start - timedelta(weeks=WEEKS - 1), week.start), week.end]
-
-
-def _weekly(first: datetime, last: datetime) -> list[datetime]:
-    # Wall-clock arithmetic on aware datetimes: each start stays a local midnight.
-    count = round((last - first) / timedelta(weeks=1))
-    return [first + timedelta(weeks=index) for index in range(count + 1)]
-
-
-def _day(t: Translator, day: date) -> str:
-    return format_date(day, format="d MMM", locale=t.locale)
 
 
 def _after_chart(t: Translator) -> InlineKeyboardMarkup:

@@ -12,16 +12,12 @@ from handlers.containers.screens import order_status_name
 from handlers.members.menu import status_label
 from handlers.reports.review_cards import reason_text
 from storage.exports import ExportData
-from storage.models import (
-    ContainerStatus,
-    EarningsKind,
-    ReportStatus,
-    Role,
-    StockMovementKind,
-    container_reference,
-    order_reference,
-    report_reference,
-)
+from storage.models.containers import ContainerStatus, container_reference
+from storage.models.earnings import EarningsKind
+from storage.models.members import Role
+from storage.models.orders import order_reference
+from storage.models.reports import ReportStatus, report_reference
+from storage.models.stock import StockMovementKind
 
 INTEGER, RUPIAH, DATETIME, DATE = Kind.INTEGER, Kind.RUPIAH, Kind.DATETIME, Kind.DATE
 

@@ -17,12 +17,14 @@ from handlers.common import (
     column,
     esc,
     keyboard,
+    page_buttons,
     refuse_unless_admin,
     show,
 )
 from handlers.members.menu import ARTISANS, MAIN_MENU, MY_PRODUCTION, STOCK
 from storage.clock import utc_now
-from storage.models import ArtisanFigures, Member, MemberStatus, ProductionSummary, Role
+from storage.models.figures import ArtisanFigures, ProductionSummary
+from storage.models.members import Member, MemberStatus, Role
 
 OPEN_ARTISAN = "prod:a:"
 ARTISANS_PAGE = "prod:artisans:"
@@ -148,12 +150,12 @@ async def list_artisans(update: Update, context: BotContext) -> None:
         [(f"{figures.name} · {t.number(figures.accepted)}", f"{OPEN_ARTISAN}{figures.artisan_id}")]
         for figures in shown
     ]
-    paging: list[Button] = []
-    if page > 0:
-        paging.append((t._("◀️ Previous"), f"{ARTISANS_PAGE}{page - 1}"))
-    if (page + 1) * ARTISANS_PER_PAGE < len(everyone):
-        paging.append((t._("Next ▶️"), f"{ARTISANS_PAGE}{page + 1}"))
-    rows = [*buttons, *([paging] if paging else []), [(t._("⬅️ Menu"), MAIN_MENU)]]
+    more = (page + 1) * ARTISANS_PER_PAGE < len(everyone)
+    rows = [
+        *buttons,
+        *page_buttons(t, ARTISANS_PAGE, page, more=more),
+        [(t._("⬅️ Menu"), MAIN_MENU)],
+    ]
     await show(update, context, text, keyboard(rows))
 
 

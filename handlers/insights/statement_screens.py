@@ -19,7 +19,7 @@ from bot.statement_pdf import SheetTable, StatementSheet, render_statement_pdf
 from handlers.catalogue.drums import model_name
 from handlers.common import esc
 from storage.clock import utc_now
-from storage.models import Member
+from storage.models.members import Member
 from storage.statements import Statement
 
 MONTH_KEY = re.compile(r"^(\d{4})-(\d{2})$")

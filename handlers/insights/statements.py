@@ -16,6 +16,7 @@ from handlers.common import (
     answer_button,
     column,
     keyboard,
+    page_buttons,
     refuse_unless_admin,
     reply,
     show,
@@ -33,7 +34,7 @@ from handlers.insights.statement_screens import (
 from handlers.members.menu import INSIGHTS, MAIN_MENU, MY_STATEMENT
 from handlers.money.payment_undo import who
 from storage.clock import utc_now
-from storage.models import Member, MemberStatus, Role
+from storage.models.members import Member, MemberStatus, Role
 
 logger = logging.getLogger(__name__)
 
@@ -109,8 +110,7 @@ async def choose_artisan(update: Update, context: BotContext) -> None:
     if not await refuse_unless_admin(update, context):
         return
     await answer_button(update)
-    query = update.callback_query
-    match = LIST_PATTERN.match(query.data or "") if query is not None else None
+    match = _tapped(update, LIST_PATTERN)
     t, members = context.t, context.storage.members
     total = await members.count(Role.ARTISAN, MemberStatus.ACTIVE)
     pages = max(1, -(-total // PAGE_SIZE))
@@ -129,12 +129,7 @@ async def choose_artisan(update: Update, context: BotContext) -> None:
         ]
         for artisan in artisans
     ]
-    navigation: list[Button] = []
-    if page > 0:
-        navigation.append((t._("◀️ Previous"), f"{LIST}{page - 1}"))
-    if page + 1 < pages:
-        navigation.append((t._("Next ▶️"), f"{LIST}{page + 1}"))
-    rows += [navigation] if navigation else []
+    rows += page_buttons(t, LIST, page, more=page + 1 < pages)
     rows.append([(t._("⬅️ How we are doing"), INSIGHTS)])
     if artisans:
         text = t._("📄 <b>Artisans' statements</b>\nChoose the artisan ({count} active):")
@@ -148,8 +143,7 @@ async def choose_month(update: Update, context: BotContext) -> None:
     if not await refuse_unless_admin(update, context):
         return
     t = context.t
-    query = update.callback_query
-    match = ARTISAN_PATTERN.match(query.data or "") if query is not None else None
+    match = _tapped(update, ARTISAN_PATTERN)
     artisan = await _artisan(context, int(match[1])) if match else None
     if artisan is None:
         await answer_button(update, t._("This artisan no longer exists."), alert=True)
@@ -172,18 +166,11 @@ async def choose_month(update: Update, context: BotContext) -> None:
 
 async def show_statement(update: Update, context: BotContext) -> None:
     """Show an admin an artisan's statement for a month, with the PDF and a button to send it."""
-    if not await refuse_unless_admin(update, context):
+    chosen = await _artisan_month(update, context, MONTH_PATTERN)
+    if chosen is None:
         return
+    artisan, month = chosen
     t = context.t
-    query = update.callback_query
-    match = MONTH_PATTERN.match(query.data or "") if query is not None else None
-    artisan = await _artisan(context, int(match[1])) if match else None
-    month = _month(update, MONTH_PATTERN, context, group=2)
-    if artisan is None or month is None:
-        gone = t._("This artisan no longer exists.") if artisan is None else _stale(t)
-        await answer_button(update, gone, alert=True)
-        return
-    await answer_button(update)
     delivery = await prepare(context, t, artisan, month)
     await show(update, context, delivery.text)
     buttons: list[Button] = [
@@ -197,18 +184,11 @@ async def show_statement(update: Update, context: BotContext) -> None:
 
 async def send_to_artisan(update: Update, context: BotContext) -> None:
     """Send the artisan their statement in their own language, and tell the admin."""
-    if not await refuse_unless_admin(update, context):
+    chosen = await _artisan_month(update, context, SEND_PATTERN)
+    if chosen is None:
         return
+    artisan, month = chosen
     t = context.t
-    query = update.callback_query
-    match = SEND_PATTERN.match(query.data or "") if query is not None else None
-    artisan = await _artisan(context, int(match[1])) if match else None
-    month = _month(update, SEND_PATTERN, context, group=2)
-    if artisan is None or month is None:
-        gone = t._("This artisan no longer exists.") if artisan is None else _stale(t)
-        await answer_button(update, gone, alert=True)
-        return
-    await answer_button(update)
     details = {"who": who(t, artisan), "month": month_label(t, month)}
     # Known to have blocked the bot (they told Telegram, or a message to them was refused).
     person = await context.storage.people.get(artisan.telegram_id)
@@ -243,12 +223,32 @@ async def _artisan(context: BotContext, member_id: int) -> Member | None:
     return member if member is not None and member.role is Role.ARTISAN else None
 
 
-def _month(
-    update: Update, pattern: re.Pattern[str], context: BotContext, group: int = 1
-) -> Period | None:
+def _tapped(update: Update, pattern: re.Pattern[str]) -> re.Match[str] | None:
     query = update.callback_query
-    match = pattern.match(query.data or "") if query is not None else None
-    return parse_month(match[group], context.settings.zone) if match else None
+    return pattern.match(query.data or "") if query is not None else None
+
+
+def _month(update: Update, pattern: re.Pattern[str], context: BotContext) -> Period | None:
+    match = _tapped(update, pattern)
+    return parse_month(match[1], context.settings.zone) if match else None
+
+
+async def _artisan_month(
+    update: Update, context: BotContext, pattern: re.Pattern[str]
+) -> tuple[Member, Period] | None:
+    """Answer an admin's tap on an artisan's month: the two, or None once refused or told why."""
+    if not await refuse_unless_admin(update, context):
+        return None
+    t = context.t
+    match = _tapped(update, pattern)
+    artisan = await _artisan(context, int(match[1])) if match else None
+    month = parse_month(match[2], context.settings.zone) if match else None
+    if artisan is None or month is None:
+        gone = t._("This artisan no longer exists.") if artisan is None else _stale(t)
+        await answer_button(update, gone, alert=True)
+        return None
+    await answer_button(update)
+    return artisan, month
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:

@@ -45,6 +45,11 @@ def _drums(t: Translator, figures: Drums) -> str:
     )
 
 
+def _more(t: Translator, count: int, message: str) -> list[str]:
+    """The line saying how many more were left out, or none when nothing was."""
+    return [message.format(count=t.number(count))] if count else []
+
+
 def period_lines(t: Translator, title: str, period: Period, figures: PeriodFigures) -> list[str]:
     """A period's drums: totals, why drums were refused, the top villages and models."""
     lines = [
@@ -77,12 +82,10 @@ def period_lines(t: Translator, title: str, period: Period, figures: PeriodFigur
             for r in figures.reasons
         )
         lines.append(t._("❌ Why rejected: {reasons}").format(reasons=reasons))
-        if figures.more_reasons:
-            lines.append(
-                t.ngettext(
-                    "…and {count} more reason", "…and {count} more reasons", figures.more_reasons
-                ).format(count=t.number(figures.more_reasons))
-            )
+        more = figures.more_reasons
+        lines += _more(
+            t, more, t.ngettext("…and {count} more reason", "…and {count} more reasons", more)
+        )
     lines.append(t._("🏘 By village:"))
     for village in figures.villages:
         lines.append(
@@ -90,23 +93,17 @@ def period_lines(t: Translator, title: str, period: Period, figures: PeriodFigur
                 village=esc(clip(village.village, MAX_NAME_CHARS)) or "—", drums=_drums(t, village)
             )
         )
-    if figures.more_villages:
-        lines.append(
-            t.ngettext(
-                "…and {count} more village", "…and {count} more villages", figures.more_villages
-            ).format(count=t.number(figures.more_villages))
-        )
+    more = figures.more_villages
+    lines += _more(
+        t, more, t.ngettext("…and {count} more village", "…and {count} more villages", more)
+    )
     lines.append(t._("🥁 By model:"))
     for line in figures.models:
         lines.append(
             t._("• {model}: {drums}").format(model=model_name(t, line.model), drums=_drums(t, line))
         )
-    if figures.more_models:
-        lines.append(
-            t.ngettext(
-                "…and {count} more model", "…and {count} more models", figures.more_models
-            ).format(count=t.number(figures.more_models))
-        )
+    more = figures.more_models
+    lines += _more(t, more, t.ngettext("…and {count} more model", "…and {count} more models", more))
     return lines
 
 
@@ -170,13 +167,8 @@ def container_lines(t: Translator, containers: OpenContainers) -> list[str]:
             )
         )
     more = containers.count - len(containers.first)
-    if more:
-        lines.append(
-            t.ngettext("…and {count} more container", "…and {count} more containers", more).format(
-                count=t.number(more)
-            )
-        )
-    return lines
+    message = t.ngettext("…and {count} more container", "…and {count} more containers", more)
+    return lines + _more(t, more, message)
 
 
 def owed_line(t: Translator, money: MoneyOwed) -> str:

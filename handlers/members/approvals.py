@@ -9,7 +9,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 
 from bot.context import BotContext
 from bot.i18n import Translator
-from bot.outbox import copy_name
+from bot.outbox_copies import copy_name
 from handlers.common import (
     answer_button,
     column,
@@ -22,7 +22,7 @@ from handlers.common import (
 )
 from handlers.members.menu import PENDING, member_menu, profile_text, status_label
 from handlers.notices import Card, edit_copy, notify, revise_queued_copies
-from storage.models import Member, MemberStatus, Role, StatusChange
+from storage.models.members import Member, MemberStatus, Role, StatusChange
 
 logger = logging.getLogger(__name__)
 

@@ -9,10 +9,19 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 
 from bot.context import BotContext
 from bot.i18n import Translator
-from handlers.common import Button, answer_button, column, esc, keyboard, refuse_unless_admin, show
+from handlers.common import (
+    Button,
+    answer_button,
+    column,
+    esc,
+    keyboard,
+    page_buttons,
+    refuse_unless_admin,
+    show,
+)
 from handlers.members.approvals import OPEN_MEMBER, change_status
 from handlers.members.menu import MAIN_MENU, MEMBERS, profile_text, status_label
-from storage.models import Member, MemberStatus, Role
+from storage.models.members import Member, MemberStatus, Role
 
 PAGE_SIZE = 8
 LIST = "mem:list:"
@@ -49,14 +58,38 @@ async def members_menu(update: Update, context: BotContext) -> None:
     await show(update, context, t._("<b>Members</b>\nChoose a list:"), keyboard(rows))
 
 
-async def list_members(update: Update, context: BotContext) -> None:
-    """Show one page of members with a role and status."""
+async def _admin_tap(
+    update: Update, context: BotContext, pattern: re.Pattern[str]
+) -> re.Match[str] | None:
+    """Match the button an admin tapped; refuse anyone else (None)."""
     if not await refuse_unless_admin(update, context):
-        return
+        return None
     query = update.callback_query
     assert query is not None and query.data is not None
-    match = LIST_PATTERN.match(query.data)
+    match = pattern.match(query.data)
     assert match is not None
+    return match
+
+
+async def _tapped_member(update: Update, context: BotContext, prefix: str) -> Member | None:
+    """The member an admin's button names; None, once answered, for anyone else or one gone."""
+    if not await refuse_unless_admin(update, context):
+        return None
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    member = await context.storage.members.get(int(query.data.removeprefix(prefix)))
+    if member is None:
+        await answer_button(update, context.t._("This member no longer exists."), alert=True)
+        return None
+    await answer_button(update)
+    return member
+
+
+async def list_members(update: Update, context: BotContext) -> None:
+    """Show one page of members with a role and status."""
+    match = await _admin_tap(update, context, LIST_PATTERN)
+    if match is None:
+        return
     role, status, page = Role(match[1]), MemberStatus(match[2]), int(match[3])
     await answer_button(update)
     await _show_page(update, context, role, status, page)
@@ -77,13 +110,7 @@ async def _show_page(
     if not members:
         title += "\n" + t._("Nobody here.")
     rows: list[list[Button]] = [[(_member_label(m), f"{OPEN_MEMBER}{m.id}")] for m in members]
-    navigation: list[Button] = []
-    if page > 0:
-        navigation.append((t._("◀️ Previous"), f"{LIST}{role}:{status}:{page - 1}"))
-    if page + 1 < pages:
-        navigation.append((t._("Next ▶️"), f"{LIST}{role}:{status}:{page + 1}"))
-    if navigation:
-        rows.append(navigation)
+    rows += page_buttons(t, f"{LIST}{role}:{status}:", page, more=page + 1 < pages)
     rows.append([(t._("⬅️ Members"), MEMBERS)])
     await show(update, context, title, keyboard(rows))
 
@@ -114,30 +141,17 @@ def member_card(t: Translator, member: Member) -> tuple[str, InlineKeyboardMarku
 
 async def open_member(update: Update, context: BotContext) -> None:
     """Show one member's card."""
-    if not await refuse_unless_admin(update, context):
-        return
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    member = await context.storage.members.get(int(query.data.removeprefix(OPEN_MEMBER)))
-    if member is None:
-        await answer_button(update, context.t._("This member no longer exists."), alert=True)
-        return
-    await answer_button(update)
-    await show(update, context, *member_card(context.t, member))
+    member = await _tapped_member(update, context, OPEN_MEMBER)
+    if member is not None:
+        await show(update, context, *member_card(context.t, member))
 
 
 async def ask_deactivate(update: Update, context: BotContext) -> None:
     """Ask the admin to confirm a deactivation."""
-    if not await refuse_unless_admin(update, context):
-        return
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    member = await context.storage.members.get(int(query.data.removeprefix(ASK_DEACTIVATE)))
-    t = context.t
+    member = await _tapped_member(update, context, ASK_DEACTIVATE)
     if member is None:
-        await answer_button(update, t._("This member no longer exists."), alert=True)
         return
-    await answer_button(update)
+    t = context.t
     if member.status is not MemberStatus.ACTIVE:
         await show(update, context, *member_card(t, member))
         return
@@ -161,15 +175,13 @@ async def ask_deactivate(update: Update, context: BotContext) -> None:
 
 async def set_status(update: Update, context: BotContext) -> None:
     """Apply a status change from a member card, if the member is still as the card showed."""
-    if not await refuse_unless_admin(update, context):
+    match = await _admin_tap(update, context, SET_PATTERN)
+    admin = update.effective_user
+    if match is None or admin is None:
         return
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    match = SET_PATTERN.match(query.data)
-    assert match is not None
     member_id, expected, to_status = int(match[1]), MemberStatus(match[2]), MemberStatus(match[3])
     t = context.t
-    change = await change_status(context, member_id, to_status, expected, by=query.from_user.id)
+    change = await change_status(context, member_id, to_status, expected, by=admin.id)
     if change is None:
         await answer_button(update, t._("This member no longer exists."), alert=True)
         return

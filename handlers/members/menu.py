@@ -15,7 +15,7 @@ from bot.context import BotContext
 from bot.i18n import Translator
 from handlers.announcements.screens import LIST as ANNOUNCEMENTS
 from handlers.common import Button, answer_button, column, esc, reply, show
-from storage.models import Member, MemberStatus, Role
+from storage.models.members import Member, MemberStatus, Role
 
 CHOOSE_ARTISAN = "role:artisan"
 CHOOSE_BUYER = "role:buyer"
@@ -109,6 +109,13 @@ def member_menu(t: Translator, member: Member) -> tuple[str, InlineKeyboardMarku
     return text, column([*work, (t._("👤 My profile"), PROFILE), *_common_buttons(t)])
 
 
+def membership_inactive(t: Translator) -> str:
+    """Tell a deactivated member that they can look but no longer act."""
+    return t._(
+        "Your membership is not active at the moment. Please contact the cooperative's admin."
+    )
+
+
 def menu_for(context: BotContext, first_name: str) -> tuple[str, InlineKeyboardMarkup]:
     """Pick what /start shows this person, from their role and status."""
     t = context.t
@@ -132,10 +139,7 @@ def menu_for(context: BotContext, first_name: str) -> tuple[str, InlineKeyboardM
     if member.status is MemberStatus.REJECTED:
         text = t._("Your earlier registration was not approved. You can register again:")
         return text, role_choice(t)
-    text = t._(
-        "Your membership is not active at the moment. Please contact the cooperative's admin."
-    )
-    return text, column(_common_buttons(t))
+    return membership_inactive(t), column(_common_buttons(t))
 
 
 def _menu_of(update: Update, context: BotContext) -> tuple[str, InlineKeyboardMarkup]:

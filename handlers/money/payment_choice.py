@@ -8,8 +8,8 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
-from handlers.common import Button, answer_button, keyboard, refuse_unless_admin, show
-from storage.models import MemberStatus, Role
+from handlers.common import Button, answer_button, keyboard, page_buttons, refuse_unless_admin, show
+from storage.models.members import MemberStatus, Role
 
 NEW = "pay:new:"
 LIST = "pay:list:"
@@ -40,13 +40,7 @@ async def choose_artisan(update: Update, context: BotContext) -> None:
             name=artisan.name[:30], village=(artisan.village or "")[:20], owed=t.rupiah(owed)
         )
         rows.append([(label, f"{NEW}{artisan.id}")])
-    navigation: list[Button] = []
-    if page > 0:
-        navigation.append((t._("◀️ Previous"), f"{LIST}{page - 1}"))
-    if page + 1 < pages:
-        navigation.append((t._("Next ▶️"), f"{LIST}{page + 1}"))
-    if navigation:
-        rows.append(navigation)
+    rows += page_buttons(t, LIST, page, more=page + 1 < pages)
     if not artisans:
         await show(update, context, t._("No active artisans yet."))
         return

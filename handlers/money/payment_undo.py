@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler
+from telegram.ext import BaseHandler
 
 from bot.context import BotContext
 from bot.i18n import N_, Translator
-from handlers.common import answer_button, esc, refuse_unless_admin, show, translator_for
+from handlers.common import esc, show, translator_for
 from handlers.notices import notify
-from storage.models import Member
+from handlers.undo import Undo
+from storage.earnings import PaymentReversal
+from storage.models.members import Member
 
-UNDO = "pay:undo:"
-UNDO_PATTERN = re.compile(r"^pay:undo:(\d{1,18})$")
 # What the artisan is told, in their own language.
 TOLD_PAID = N_(
     "💸 <b>Payment recorded</b>\nThe cooperative recorded {amount} as paid to you on {date}.\n"
@@ -25,6 +24,8 @@ TOLD_UNDONE = N_(
     "↩️ <b>Correction</b>\nThe payment of {amount} recorded for {date} was a mistake and has "
     "been cancelled.\nStill to be paid to you: <b>{owed}</b>."
 )
+
+Reversed = tuple[PaymentReversal, Member]
 
 
 def who(t: Translator, artisan: Member) -> str:
@@ -41,26 +42,18 @@ async def tell_artisan(
     await notify(context, artisan.telegram_id, text)
 
 
-async def undo(update: Update, context: BotContext) -> None:
-    """Reverse a recorded payment once, and tell the artisan it was corrected."""
-    if not await refuse_unless_admin(update, context):
-        return
-    query = update.callback_query
-    assert query is not None
-    match = UNDO_PATTERN.match(query.data or "")
-    assert match is not None
-    t, storage = context.t, context.storage
-    reversal = await storage.earnings.reverse_payment(
-        int(match[1]), by=query.from_user.id, update_id=update.update_id
-    )
+async def _reverse(
+    context: BotContext, payment_id: int, *, by: int, update_id: int
+) -> Reversed | None:
+    storage = context.storage
+    reversal = await storage.earnings.reverse_payment(payment_id, by=by, update_id=update_id)
     artisan = None if reversal is None else await storage.members.get(reversal.payment.artisan_id)
-    if reversal is None or artisan is None:
-        await answer_button(update, t._("There is no such payment to undo."), alert=True)
-        return
-    if reversal.reversed:
-        await answer_button(update, t._("Payment undone."))
-    else:
-        await answer_button(update, t._("This payment was already undone."), alert=True)
+    return None if reversal is None or artisan is None else (reversal, artisan)
+
+
+async def _show_undone(update: Update, context: BotContext, undone: Reversed) -> None:
+    """Show the cancelled payment; tell the artisan when this tap cancelled it."""
+    (reversal, artisan), t = undone, context.t
     amount, paid_on = -reversal.payment.amount, reversal.payment.paid_on or date.min
     text = t._(
         "↩️ Undone: the payment of <b>{amount}</b> to {who} on {date} is cancelled.\n"
@@ -77,6 +70,19 @@ async def undo(update: Update, context: BotContext) -> None:
         await tell_artisan(context, artisan, TOLD_UNDONE, amount, paid_on, owed)
 
 
+UNDO = Undo[Reversed](
+    prefix="pay:undo:",
+    reverse=_reverse,
+    undone=lambda undone: undone[0].reversed,
+    answers=lambda t: (
+        t._("There is no such payment to undo."),
+        t._("Payment undone."),
+        t._("This payment was already undone."),
+    ),
+    result=_show_undone,
+)
+
+
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:
     """Return the Undo button's handler (registered through handlers.money.payments)."""
-    return [CallbackQueryHandler(undo, pattern=UNDO_PATTERN)]
+    return [UNDO.handler()]

@@ -2,50 +2,37 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from datetime import date, timedelta
 from typing import Any
 
 from telegram import Update
-from telegram.ext import (
-    BaseHandler,
-    CallbackQueryHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import BotContext
 from bot.i18n import Translator
-from handlers import drafts
 from handlers.common import (
     answer_button,
-    answer_or_reply,
     clean_text,
     column,
     esc,
     keyboard,
-    modal_fallbacks,
     parse_rupiah,
-    persistent_conversation,
+    read_date,
     refuse_unless_admin,
     reply,
     show,
+    today,
 )
+from handlers.flow import Flow
 from handlers.money import payment_choice, payment_undo
 from handlers.money.payment_choice import NEW_PATTERN
 from handlers.money.payment_undo import TOLD_PAID, UNDO, tell_artisan, who
-from handlers.money.stock_corrections import DRAFT as STOCK_DRAFT
-from storage.clock import utc_now
+from handlers.money.stock_corrections import CORRECTING
 from storage.earnings import OverpaymentError
-from storage.models import Member, Role
-
-logger = logging.getLogger(__name__)
+from storage.models.members import Member, Role
 
 AMOUNT, PAID_ON, NOTE, CONFIRM = range(4)
-END = ConversationHandler.END
-DRAFT = "payment"
 
 DAY = "pay:day:"
 SKIP = "pay:skip"
@@ -54,32 +41,14 @@ CANCEL = "pay:cancel"
 DAY_PATTERN = re.compile(r"^pay:day:([01])$")
 MAX_NOTE_LENGTH = 200
 AMOUNT_EXAMPLE = 150_000
-_DATE = re.compile(r"^(\d{1,2})([-/])(\d{1,2})\2(\d{4})$")
 
-
-def parse_day(raw: str | None) -> date | None:
-    """Read a date typed as DD-MM-YYYY or DD/MM/YYYY; None when it is not a real date."""
-    match = _DATE.match((raw or "").strip())
-    if match is None:
-        return None
-    try:
-        return date(int(match[4]), int(match[3]), int(match[1]))
-    except ValueError:
-        return None
-
-
-def draft(context: BotContext) -> dict[str, Any]:
-    """Return the payment being prepared, kept in persisted user data."""
-    return drafts.draft(context, DRAFT)
-
-
-def _end(context: BotContext) -> int:
-    drafts.discard(context, DRAFT)
-    return END
-
-
-def _today(context: BotContext) -> date:
-    return utc_now().astimezone(context.settings.zone).date()
+PAYING = Flow(
+    draft_key="payment",
+    busy_text=lambda context: context.t._(
+        "You are recording a payment. Answer the question above, or send /cancel to stop."
+    ),
+)
+draft = PAYING.draft
 
 
 async def _artisan(context: BotContext, member_id: int) -> Member | None:
@@ -101,7 +70,7 @@ async def start_payment(update: Update, context: BotContext) -> int | None:
     if not await refuse_unless_admin(update, context):
         return None
     t = context.t
-    if context.user_data is not None and STOCK_DRAFT in context.user_data:
+    if context.user_data is not None and CORRECTING.draft_key in context.user_data:
         await answer_button(update, t._("Please finish this step first."))
         await reply(update, context, t._("You are correcting stock. Finish it, or send /cancel."))
         return None
@@ -117,7 +86,7 @@ async def start_payment(update: Update, context: BotContext) -> int | None:
         await answer_button(update, text.format(name=artisan.name), alert=True)
         return None
     await answer_button(update)
-    _end(context)
+    PAYING.discard(context)
     draft(context)["artisan"] = artisan.id
     text = t._("💸 <b>Payment to {who}</b>\nOwed now: <b>{owed}</b>").format(
         who=who(t, artisan), owed=t.rupiah(owed)
@@ -128,15 +97,14 @@ async def start_payment(update: Update, context: BotContext) -> int | None:
     return AMOUNT
 
 
+@PAYING.admins_only
 async def amount_typed(update: Update, context: BotContext) -> int:
     """Take the amount paid: a positive whole number of Rupiah, no more than is owed."""
-    if not await refuse_unless_admin(update, context):
-        return _end(context)
     t = context.t
     artisan = await _artisan(context, int(draft(context).get("artisan", 0)))
     if artisan is None:
         await reply(update, context, t._("This artisan no longer exists."))
-        return _end(context)
+        return PAYING.end(context)
     message = update.message
     # No ceiling of its own: a typo with extra digits is caught by "more than owed" below.
     amount = parse_rupiah(message.text if message else None)
@@ -159,7 +127,7 @@ async def amount_typed(update: Update, context: BotContext) -> int:
 
 async def _ask_day(update: Update, context: BotContext, problem: str | None = None) -> None:
     t = context.t
-    example = _today(context).strftime("%d-%m-%Y")
+    example = today(context).strftime("%d-%m-%Y")
     question = t._(
         "When was it paid? Tap a button, or type the date like {example} (day-month-year)."
     ).format(example=example)
@@ -168,24 +136,23 @@ async def _ask_day(update: Update, context: BotContext, problem: str | None = No
     await reply(update, context, text, keyboard([*buttons, [(t._("✖️ Cancel"), CANCEL)]]))
 
 
+@PAYING.admins_only
 async def day_chosen(update: Update, context: BotContext) -> int:
     """Take the payment date: today or yesterday by button, or typed; not future, not old."""
-    if not await refuse_unless_admin(update, context):
-        return _end(context)
-    t, today = context.t, _today(context)
+    t, this_day = context.t, today(context)
     query = update.callback_query
     if query is not None:
         match = DAY_PATTERN.match(query.data or "")
         assert match is not None
         await answer_button(update)
-        paid_on: date | None = today - timedelta(days=int(match[1]))
+        paid_on: date | None = this_day - timedelta(days=int(match[1]))
     else:
-        paid_on = parse_day(update.message.text if update.message else None)
+        paid_on = read_date(update.message.text if update.message else None, year_first=False)
     if paid_on is None:
         await _ask_day(update, context, t._("I cannot read that date."))
         return PAID_ON
-    earliest = today - timedelta(days=365)
-    if paid_on > today:
+    earliest = this_day - timedelta(days=365)
+    if paid_on > this_day:
         await _ask_day(update, context, t._("That date is in the future."))
         return PAID_ON
     if paid_on < earliest:
@@ -203,10 +170,9 @@ async def day_chosen(update: Update, context: BotContext) -> int:
     return NOTE
 
 
+@PAYING.admins_only
 async def note_given(update: Update, context: BotContext) -> int:
     """Take the optional note, then show the payment to confirm."""
-    if not await refuse_unless_admin(update, context):
-        return _end(context)
     t = context.t
     note: str | None = None
     if update.callback_query is None:
@@ -230,7 +196,7 @@ async def _summary(update: Update, context: BotContext) -> int:
     artisan = await _artisan(context, int(payment["artisan"]))
     if artisan is None:
         await show(update, context, t._("This artisan no longer exists."))
-        return _end(context)
+        return PAYING.end(context)
     owed = (await context.storage.earnings.balance(artisan.id)).owed
     lines = [
         t._("<b>Check the payment</b>"),
@@ -247,15 +213,14 @@ async def _summary(update: Update, context: BotContext) -> int:
     return CONFIRM
 
 
+@PAYING.admins_only
 async def record(update: Update, context: BotContext) -> int:
     """Record the payment, tell the artisan, and offer Undo to the admin."""
-    if not await refuse_unless_admin(update, context):
-        return _end(context)
     t, payment, storage = context.t, draft(context), context.storage
     artisan = await _artisan(context, int(payment.get("artisan", 0)))
     if artisan is None or "paid_on" not in payment:
         await answer_button(update, t._("This artisan no longer exists."), alert=True)
-        return _end(context)
+        return PAYING.end(context)
     query = update.callback_query
     assert query is not None
     await answer_button(update)
@@ -272,7 +237,7 @@ async def record(update: Update, context: BotContext) -> int:
     except OverpaymentError as error:
         text = t._("Not recorded: {name} is owed only {owed} now. Nothing was changed.")
         await show(update, context, text.format(name=esc(artisan.name), owed=t.rupiah(error.owed)))
-        return _end(context)
+        return PAYING.end(context)
     owed = (await storage.earnings.balance(artisan.id)).owed
     text = t._(
         "✅ Payment recorded: <b>{amount}</b> to {who}, paid on {date}.\n"
@@ -283,24 +248,15 @@ async def record(update: Update, context: BotContext) -> int:
         date=t.date(paid_on),
         owed=t.rupiah(owed),
     )
-    await show(update, context, text, column([(t._("↩️ Undo"), f"{UNDO}{entry.id}")]))
+    await show(update, context, text, UNDO.button(t, entry.id))
     await tell_artisan(context, artisan, TOLD_PAID, -entry.amount, paid_on, owed)
-    return _end(context)
+    return PAYING.end(context)
 
 
 async def cancel(update: Update, context: BotContext) -> int:
     """Leave the payment, recording nothing."""
-    await answer_button(update)
-    await show(update, context, context.t._("Payment cancelled. Nothing was recorded."))
-    return _end(context)
-
-
-async def busy(update: Update, context: BotContext) -> None:
-    """Answer anything else in the middle of a payment, and stay at the step."""
-    text = context.t._(
-        "You are recording a payment. Answer the question above, or send /cancel to stop."
-    )
-    await answer_or_reply(update, context, text)
+    text = context.t._("Payment cancelled. Nothing was recorded.")
+    return await PAYING.leave(update, context, text)
 
 
 async def stray(update: Update, context: BotContext) -> None:
@@ -321,8 +277,8 @@ def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
         *payment_choice.handlers(),
         *payment_undo.handlers(),
     ]
-    conversation = persistent_conversation(
-        name="payment",
+    conversation = PAYING.conversation(
+        "payment",
         entry_points=[CallbackQueryHandler(start_payment, pattern=NEW_PATTERN)],
         states={
             AMOUNT: [MessageHandler(text, amount_typed)],
@@ -336,8 +292,9 @@ def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
             ],
             CONFIRM: [CallbackQueryHandler(record, pattern=f"^{RECORD}$")],
         },
-        fallbacks=modal_fallbacks(
-            cancel, busy, cancel_data=CANCEL, also=listing, anything_else=True
-        ),
+        cancel=cancel,
+        cancel_data=CANCEL,
+        also=listing,
+        anything_else=True,
     )
     return [conversation, *listing, CallbackQueryHandler(stray, pattern=r"^pay:")]

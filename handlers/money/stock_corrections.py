@@ -6,53 +6,48 @@ import re
 from typing import Any
 
 from telegram import Update
-from telegram.ext import (
-    BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import BotContext
 from bot.i18n import Translator
-from handlers import drafts
 from handlers.catalogue.drums import model_name
 from handlers.catalogue.stock_news import announce_stock_rise
 from handlers.common import (
     Button,
     answer_button,
-    answer_or_reply,
     clean_text,
     column,
     esc,
     keyboard,
-    modal_fallbacks,
     parse_change,
-    persistent_conversation,
     refuse_unless_admin,
     reply,
     show,
 )
-from storage.models import StockBalance
-from storage.stock import InsufficientStockError
+from handlers.flow import Flow
+from handlers.undo import Undo, UndoRefusedError
+from storage.models.stock import StockBalance
+from storage.stock import CorrectionUndo, InsufficientStockError
 
 MODEL, CHANGE, REASON, CONFIRM = range(4)
-END = ConversationHandler.END
-DRAFT = "stock_fix"
 
 FIX = "stk:fix"
 CHOOSE = "stk:model:"
 WHY = "stk:why:"
 APPLY = "stk:ok"
 CANCEL = "stk:cancel"
-UNDO = "stk:undo:"
 CHOOSE_PATTERN = re.compile(r"^stk:model:(\d{1,9})$")
 WHY_PATTERN = re.compile(r"^stk:why:(counted|damaged|found)$")
-UNDO_PATTERN = re.compile(r"^stk:undo:(\d{1,18})$")
 MAX_CHANGE = 100_000
 MAX_REASON_LENGTH = 200
+
+CORRECTING = Flow(
+    draft_key="stock_fix",
+    busy_text=lambda context: context.t._(
+        "You are correcting stock. Answer the question above, or send /cancel to stop."
+    ),
+)
+draft = CORRECTING.draft
 
 
 def signed(t: Translator, delta: int) -> str:
@@ -68,16 +63,6 @@ def _reasons(t: Translator) -> dict[str, str]:
     }
 
 
-def draft(context: BotContext) -> dict[str, Any]:
-    """Return the correction being prepared, kept in persisted user data."""
-    return drafts.draft(context, DRAFT)
-
-
-def _end(context: BotContext) -> int:
-    drafts.discard(context, DRAFT)
-    return END
-
-
 def _cancel_button(t: Translator) -> Button:
     return (t._("✖️ Cancel"), CANCEL)
 
@@ -88,12 +73,11 @@ def _numbers(t: Translator, balance: StockBalance) -> str:
     )
 
 
+@CORRECTING.admins_only
 async def choose_model(update: Update, context: BotContext) -> int:
     """Show the models with what is on hand, to choose the one to correct."""
-    if not await refuse_unless_admin(update, context):
-        return _end(context)
     await answer_button(update)
-    _end(context)
+    CORRECTING.discard(context)
     draft(context)  # from now on a payment waits until this correction is done or cancelled
     t = context.t
     rows: list[list[Button]] = [
@@ -113,10 +97,9 @@ async def choose_model(update: Update, context: BotContext) -> int:
     return MODEL
 
 
+@CORRECTING.admins_only
 async def model_chosen(update: Update, context: BotContext) -> int:
     """Show the model's numbers and ask for the change."""
-    if not await refuse_unless_admin(update, context):
-        return _end(context)
     query = update.callback_query
     assert query is not None
     match = CHOOSE_PATTERN.match(query.data or "")
@@ -136,15 +119,14 @@ async def model_chosen(update: Update, context: BotContext) -> int:
     return CHANGE
 
 
+@CORRECTING.admins_only
 async def change_typed(update: Update, context: BotContext) -> int:
     """Take the signed change; refuse one that would leave fewer drums than zero or reserved."""
-    if not await refuse_unless_admin(update, context):
-        return _end(context)
     t = context.t
     balance = await context.storage.stock.balance(int(draft(context).get("model", 0)))
     if balance is None:
         await reply(update, context, t._("This model no longer exists."))
-        return _end(context)
+        return CORRECTING.end(context)
     delta = parse_change(update.message.text if update.message else None, MAX_CHANGE)
     if delta is None:
         text = t._("Please type a whole number other than 0, with + or -, e.g. +3 or -2.")
@@ -168,10 +150,9 @@ async def change_typed(update: Update, context: BotContext) -> int:
     return REASON
 
 
+@CORRECTING.admins_only
 async def reason_given(update: Update, context: BotContext) -> int:
     """Take the reason, by button or typed, then show the correction to confirm."""
-    if not await refuse_unless_admin(update, context):
-        return _end(context)
     t = context.t
     query = update.callback_query
     if query is not None:
@@ -190,7 +171,7 @@ async def reason_given(update: Update, context: BotContext) -> int:
     balance = await context.storage.stock.balance(int(fix["model"]))
     if balance is None:
         await show(update, context, t._("This model no longer exists."))
-        return _end(context)
+        return CORRECTING.end(context)
     lines = [
         t._("<b>Check the correction</b>"),
         t._("Model: {model}").format(model=model_name(t, balance.model)),
@@ -205,10 +186,9 @@ async def reason_given(update: Update, context: BotContext) -> int:
     return CONFIRM
 
 
+@CORRECTING.admins_only
 async def apply(update: Update, context: BotContext) -> int:
     """Record the correction and offer Undo."""
-    if not await refuse_unless_admin(update, context):
-        return _end(context)
     query = update.callback_query
     assert query is not None
     t, fix, stock = context.t, draft(context), context.storage.stock
@@ -228,54 +208,49 @@ async def apply(update: Update, context: BotContext) -> int:
             context,
             text.format(on_hand=t.number(error.on_hand), reserved=t.number(error.reserved)),
         )
-        return _end(context)
+        return CORRECTING.end(context)
     balance = await stock.balance(int(fix["model"]))
     if movement is None or balance is None:
         await show(update, context, t._("This model no longer exists."))
-        return _end(context)
+        return CORRECTING.end(context)
     text = t._("✅ Stock corrected: {change} for {model}.\nOn hand now: <b>{on_hand}</b>.").format(
         model=model_name(t, balance.model),
         change=signed(t, movement.on_hand_delta),
         on_hand=t.number(balance.on_hand),
     )
-    await show(update, context, text, column([(t._("↩️ Undo"), f"{UNDO}{movement.id}")]))
+    await show(update, context, text, UNDO.button(t, movement.id))
     if movement.on_hand_delta > 0:
         await announce_stock_rise(
             context, movement.model_id, by=query.from_user.id, update_id=update.update_id
         )
-    return _end(context)
+    return CORRECTING.end(context)
 
 
-async def undo(update: Update, context: BotContext) -> None:
-    """Reverse a correction once, unless the drums it added have meanwhile left."""
-    if not await refuse_unless_admin(update, context):
-        return
-    query = update.callback_query
-    assert query is not None
-    match = UNDO_PATTERN.match(query.data or "")
-    assert match is not None
-    t, stock = context.t, context.storage.stock
+async def _undo_correction(
+    context: BotContext, correction_id: int, *, by: int, update_id: int
+) -> CorrectionUndo | None:
+    """Undo a correction once, unless the drums it added have meanwhile left."""
     try:
-        outcome = await stock.undo_correction(
-            int(match[1]), by=query.from_user.id, update_id=update.update_id
+        return await context.storage.stock.undo_correction(
+            correction_id, by=by, update_id=update_id
         )
     except InsufficientStockError as error:
+        t = context.t
         text = t._("Cannot undo: on hand now {on_hand}, reserved {reserved}. Nothing changed.")
         on_hand, reserved = t.number(error.on_hand), t.number(error.reserved)
-        await answer_button(update, text.format(on_hand=on_hand, reserved=reserved), alert=True)
-        return
-    if outcome is None:
-        await answer_button(update, t._("There is no such correction to undo."), alert=True)
-        return
-    if outcome.undone:
-        await answer_button(update, t._("Correction undone."))
-    else:
-        await answer_button(update, t._("This correction was already undone."), alert=True)
+        raise UndoRefusedError(text.format(on_hand=on_hand, reserved=reserved)) from error
+
+
+async def _show_undone(update: Update, context: BotContext, outcome: CorrectionUndo) -> None:
+    """Announce drums that came back, and show the undone correction with what is on hand."""
+    query = update.callback_query
+    assert query is not None
+    t = context.t
     if outcome.undo.on_hand_delta > 0:
         await announce_stock_rise(
             context, outcome.correction.model_id, by=query.from_user.id, update_id=update.update_id
         )
-    balance = await stock.balance(outcome.correction.model_id)
+    balance = await context.storage.stock.balance(outcome.correction.model_id)
     assert balance is not None
     text = t._("↩️ Undone: the correction {change} of {model}.\nOn hand now: <b>{on_hand}</b>.")
     await show(
@@ -289,19 +264,23 @@ async def undo(update: Update, context: BotContext) -> None:
     )
 
 
+UNDO = Undo[CorrectionUndo](
+    prefix="stk:undo:",
+    reverse=_undo_correction,
+    undone=lambda outcome: outcome.undone,
+    answers=lambda t: (
+        t._("There is no such correction to undo."),
+        t._("Correction undone."),
+        t._("This correction was already undone."),
+    ),
+    result=_show_undone,
+)
+
+
 async def cancel(update: Update, context: BotContext) -> int:
     """Leave the correction, changing nothing."""
-    await answer_button(update)
-    await show(update, context, context.t._("Stock correction cancelled. Nothing changed."))
-    return _end(context)
-
-
-async def busy(update: Update, context: BotContext) -> None:
-    """Answer anything else in the middle of a correction, and stay at the step."""
-    text = context.t._(
-        "You are correcting stock. Answer the question above, or send /cancel to stop."
-    )
-    await answer_or_reply(update, context, text)
+    text = context.t._("Stock correction cancelled. Nothing changed.")
+    return await CORRECTING.leave(update, context, text)
 
 
 async def stray(update: Update, context: BotContext) -> None:
@@ -315,9 +294,9 @@ def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     """Return the stock correction conversation, Undo and the refusal of strays."""
     private = filters.ChatType.PRIVATE
     text = private & filters.TEXT & ~filters.COMMAND
-    undoing: BaseHandler[Update, BotContext, Any] = CallbackQueryHandler(undo, pattern=UNDO_PATTERN)
-    conversation = persistent_conversation(
-        name="stock_correction",
+    undoing = UNDO.handler()
+    conversation = CORRECTING.conversation(
+        "stock_correction",
         entry_points=[
             CommandHandler("correct", choose_model, filters=private),
             CallbackQueryHandler(choose_model, pattern=f"^{FIX}$"),
@@ -331,8 +310,9 @@ def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
             ],
             CONFIRM: [CallbackQueryHandler(apply, pattern=f"^{APPLY}$")],
         },
-        fallbacks=modal_fallbacks(
-            cancel, busy, cancel_data=CANCEL, also=[undoing], anything_else=True
-        ),
+        cancel=cancel,
+        cancel_data=CANCEL,
+        also=[undoing],
+        anything_else=True,
     )
     return [conversation, undoing, CallbackQueryHandler(stray, pattern=r"^stk:")]

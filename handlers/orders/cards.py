@@ -8,7 +8,7 @@ from telegram import InlineKeyboardMarkup, Message, Update
 
 from bot.context import BotContext
 from bot.i18n import Translator
-from bot.outbox import copy_name
+from bot.outbox_copies import copy_name
 from handlers.catalogue.drums import model_name
 from handlers.common import Button, answer_button, esc, keyboard, translator_for
 from handlers.notices import edit_copy, notify, revise_queued_copies
@@ -21,7 +21,8 @@ from handlers.orders.screens import (
 )
 from handlers.reports.my_reports import drum_count
 from handlers.reports.review_cards import MAX_ANSWER_LENGTH, admin_name
-from storage.models import OrderStatus, OrderView, container_reference
+from storage.models.containers import container_reference
+from storage.models.orders import OrderStatus, OrderView
 
 CONFIRM = "ordadm:ok:"
 CONFIRM_PART = "ordadm:part:"

@@ -12,7 +12,15 @@ from bot.context import BotContext
 from bot.i18n import Translator
 from handlers.catalogue.drums import model_name
 from handlers.catalogue.stock_news import announce_stock_rise
-from handlers.common import Button, answer_button, esc, keyboard, refuse_unless_admin, show
+from handlers.common import (
+    Button,
+    answer_button,
+    esc,
+    keyboard,
+    page_buttons,
+    refuse_unless_admin,
+    show,
+)
 from handlers.members.menu import MAIN_MENU, ORDERS
 from handlers.orders.cards import (
     ADMIN_CANCELLABLE,
@@ -35,7 +43,7 @@ from handlers.orders.cards import (
 )
 from handlers.orders.screens import ordered_quantity, status_text
 from handlers.reports.review_cards import admin_id
-from storage.models import OrderChange, OrderOutcome, OrderStatus, OrderView
+from storage.models.orders import OrderChange, OrderOutcome, OrderStatus, OrderView
 
 ID = r"\d{1,18}"
 PART_PATTERN = re.compile(rf"^{CONFIRM_PART}({ID}):(\d{{1,7}})$")
@@ -262,13 +270,7 @@ async def _requests_page(context: BotContext, page: int) -> tuple[str, InlineKey
         ]
         lines += ["\n" + _entry(context, t, view, with_status=False) for view in views]
         rows = _open_buttons(views)
-        navigation: list[Button] = []
-        if page > 0:
-            navigation.append((t._("◀️ Previous"), f"{REQUESTS_PAGE}{page - 1}"))
-        if page + 1 < pages:
-            navigation.append((t._("Next ▶️"), f"{REQUESTS_PAGE}{page + 1}"))
-        if navigation:
-            rows.append(navigation)
+        rows += page_buttons(t, REQUESTS_PAGE, page, more=page + 1 < pages)
     rows += [[(t._("📦 Open orders"), f"{OPEN_PAGE}0")], [(t._("⬅️ Menu"), MAIN_MENU)]]
     return "\n".join(lines), keyboard(rows)
 
@@ -287,13 +289,7 @@ async def show_open(update: Update, context: BotContext) -> None:
         lines.append(t._("No open orders."))
     lines += ["\n" + _entry(context, t, view, with_status=True) for view in views]
     rows = _open_buttons(views)
-    navigation: list[Button] = []
-    if page > 0:
-        navigation.append((t._("◀️ Previous"), f"{OPEN_PAGE}{page - 1}"))
-    if more:
-        navigation.append((t._("Next ▶️"), f"{OPEN_PAGE}{page + 1}"))
-    if navigation:
-        rows.append(navigation)
+    rows += page_buttons(t, OPEN_PAGE, page, more=more)
     rows += [[(t._("⏳ Waiting for a decision"), ORDERS)], [(t._("⬅️ Menu"), MAIN_MENU)]]
     await answer_button(update)
     await show(update, context, "\n".join(lines), keyboard(rows))

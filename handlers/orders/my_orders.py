@@ -21,22 +21,15 @@ from handlers.common import (
     show,
     translator_for,
 )
-from handlers.members.menu import BROWSE, MAIN_MENU, MY_ORDERS, PRIVATE
+from handlers.members.menu import BROWSE, MAIN_MENU, MY_ORDERS, PRIVATE, membership_inactive
 from handlers.notices import notify
 from handlers.orders import decisions
 from handlers.orders.cards import refresh_copies
 from handlers.orders.screens import Rates, amount_line, ordered_quantity, status_text
 from handlers.reports.my_reports import drum_count
-from storage.models import (
-    Member,
-    MemberStatus,
-    Order,
-    OrderOutcome,
-    OrderStatus,
-    OrderView,
-    Role,
-    container_reference,
-)
+from storage.models.containers import container_reference
+from storage.models.members import Member, MemberStatus, Role
+from storage.models.orders import Order, OrderOutcome, OrderStatus, OrderView
 
 PAGE_PREFIX = "ord:mine:"
 SEE = "ord:see:"
@@ -162,10 +155,7 @@ async def _own_order(
         return None
     if changing and member.status is not MemberStatus.ACTIVE:
         # A deactivated buyer still sees their orders but no longer changes them.
-        text = context.t._(
-            "Your membership is not active at the moment. Please contact the cooperative's admin."
-        )
-        await answer_or_reply(update, context, text)
+        await answer_or_reply(update, context, membership_inactive(context.t))
         return None
     query = update.callback_query
     assert query is not None and query.data is not None

@@ -14,7 +14,9 @@ from bot.i18n import Translator
 from handlers.catalogue.drums import model_name
 from handlers.common import answer_button, answer_or_reply, keyboard, show
 from handlers.members.menu import MAIN_MENU, NEEDED_NOW
-from storage.models import Backorder, DrumModel, MemberStatus, Role
+from storage.models.catalogue import DrumModel
+from storage.models.members import MemberStatus, Role
+from storage.models.orders import Backorder
 
 
 def month_name(t: Translator, month: date) -> str:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import logging
-import secrets
 from typing import Any
 
 from telegram import Update
-from telegram.error import TelegramError
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -18,19 +16,17 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
-from handlers import drafts
 from handlers.common import (
     answer_button,
     answer_or_reply,
     clean_text,
     column,
-    modal_fallbacks,
     parse_quantity,
-    persistent_conversation,
     reply,
     show,
 )
-from handlers.members.menu import BROWSE, MAIN_MENU, menu_for
+from handlers.flow import Flow
+from handlers.members.menu import BROWSE, MAIN_MENU, send_menu
 from handlers.orders import screens
 from handlers.orders.cards import announce_order
 from handlers.orders.screens import (
@@ -44,29 +40,25 @@ from handlers.orders.screens import (
     model_gone,
     refusal,
 )
-from storage.models import Offer, OrderStatus
+from storage.models.offers import Offer
+from storage.models.orders import OrderStatus
 from storage.orders import ModelNotOrderableError, NotAnActiveBuyerError
 
 QUANTITY, NOTE, CONFIRM = "QUANTITY", "NOTE", "CONFIRM"
 END = ConversationHandler.END
-SEND_PATTERN = rf"^{SEND_PREFIX}[A-Za-z0-9_-]{{8,32}}$"
 
 logger = logging.getLogger(__name__)
 
-DRAFT = "order"
-# Keys of the orders this buyer sent lately, with their ids: a Send tapped again (a double
-# tap, a retry after a lost answer) is answered with the order it already made.
-SENT = "orders_sent"
-
-
-def draft(context: BotContext) -> dict[str, Any]:
-    """Return the buyer's order draft, kept in persisted user data."""
-    return drafts.draft(context, DRAFT)
-
-
-def discard_draft(context: BotContext) -> None:
-    """Forget the order draft."""
-    drafts.discard(context, DRAFT)
+ORDERING = Flow(
+    draft_key="order",
+    busy_text=lambda context: context.t._(
+        "You are in the middle of an order. Answer the question above, or send /cancel to stop."
+    ),
+    finish_first=True,
+    send_prefix=SEND_PREFIX,
+    sent_key="orders_sent",
+)
+draft = ORDERING.draft
 
 
 async def _offer(context: BotContext) -> Offer | None:
@@ -87,10 +79,7 @@ async def begin(update: Update, context: BotContext) -> object:
     if offer is None or not offer.model.active:
         await answer_button(update, model_gone(context.t), alert=True)
         return END
-    data = draft(context)
-    data.clear()
-    # Made once per draft and sent with it, so the same draft is never stored twice.
-    data.update(model_id=offer.model.id, key=secrets.token_urlsafe(12))
+    ORDERING.start(context)["model_id"] = offer.model.id
     await answer_button(update)
     # A new message: the catalogue card the buyer tapped stays as it was.
     rates = await context.storage.exchange_rates.all()
@@ -176,12 +165,9 @@ async def show_summary(update: Update, context: BotContext) -> object:
 
 async def send(update: Update, context: BotContext) -> object:
     """Record the order once, give the buyer its reference and send it to the admins."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
+    key = await ORDERING.own_send(update, context, already_sent)
     data = draft(context)
-    key = query.data.removeprefix(SEND_PREFIX)
-    if key != data.get("key"):
-        await already_sent(update, context)
+    if key is None:
         # An older order's Send: stay with the draft in progress, if there is one.
         return CONFIRM if data.get("key") else END
     member = context.member
@@ -193,21 +179,12 @@ async def send(update: Update, context: BotContext) -> object:
             member.id, model_id, quantity, note=data.get("note"), client_key=key
         )
     except NotAnActiveBuyerError:
-        discard_draft(context)
+        ORDERING.discard(context)
         await answer_or_reply(update, context, refusal(context) or model_gone(context.t))
         return END
     except ModelNotOrderableError:
         return await _model_gone(update, context)
-    drafts.remember_sent(context, SENT, key, order.id)
-    discard_draft(context)
-    await answer_button(update)
-    try:
-        await _show_sent(update, context, order.id)
-    except TelegramError as error:
-        # The order is stored, so the conversation ends whatever happened to this answer; a
-        # Send tapped again shows the reference.
-        logger.warning("order %s stored; could not tell the buyer: %s", order.id, error)
-    return END
+    return await ORDERING.stored(update, context, key, order.id, _show_sent)
 
 
 async def _show_sent(update: Update, context: BotContext, order_id: int) -> None:
@@ -229,26 +206,17 @@ async def _show_sent(update: Update, context: BotContext, order_id: int) -> None
 
 async def already_sent(update: Update, context: BotContext) -> None:
     """Answer a Send tapped again: name the order it made, or say it was not sent."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    t = context.t
-    order_id = drafts.sent_record(context, SENT, query.data.removeprefix(SEND_PREFIX))
-    order = await context.storage.orders.get(order_id) if order_id else None
-    if order is None:
-        await answer_button(
-            update,
-            t._("This order was not sent: it was cancelled or started again."),
-            alert=True,
-        )
-        return
-    await answer_button(
-        update, t._("Already sent as {reference}.").format(reference=order.reference), alert=True
+    await ORDERING.repeated_send(
+        update,
+        context,
+        context.storage.orders.get,
+        context.t._("This order was not sent: it was cancelled or started again."),
+        _show_sent,
     )
-    await _show_sent(update, context, order.id)
 
 
 async def _model_gone(update: Update, context: BotContext) -> object:
-    discard_draft(context)
+    ORDERING.discard(context)
     t = context.t
     await answer_button(update, model_gone(t), alert=True)
     text = t._(
@@ -262,40 +230,17 @@ async def _model_gone(update: Update, context: BotContext) -> object:
 
 
 async def _lost_draft(update: Update, context: BotContext) -> object:
-    discard_draft(context)
-    await answer_button(update)
-    await show(
-        update,
-        context,
-        context.t._("Something is missing from this order. Please start again from the catalogue."),
-        column([(context.t._("🪘 Catalogue"), BROWSE)]),
+    text = context.t._(
+        "Something is missing from this order. Please start again from the catalogue."
     )
-    return END
+    markup = column([(context.t._("🪘 Catalogue"), BROWSE)])
+    return await ORDERING.leave(update, context, text, markup)
 
 
 async def cancel(update: Update, context: BotContext) -> object:
-    """Leave the order, sending nothing."""
-    discard_draft(context)
-    await answer_button(update)
-    await show(update, context, context.t._("Order cancelled. Nothing was sent."))
-    user = update.effective_user
-    text, markup = menu_for(context, user.first_name if user else "")
-    await reply(update, context, text, markup)
-    return END
-
-
-async def busy_with_order(update: Update, context: BotContext) -> None:
-    """Answer a command or stale button in the middle of an order, and stay at the step."""
-    await answer_button(update, context.t._("Please finish this step first."))
-    if update.callback_query is None:
-        await reply(
-            update,
-            context,
-            context.t._(
-                "You are in the middle of an order. Answer the question above, "
-                "or send /cancel to stop."
-            ),
-        )
+    """Leave the order, sending nothing, and show the menu."""
+    await ORDERING.leave(update, context, context.t._("Order cancelled. Nothing was sent."))
+    return await send_menu(update, context)
 
 
 def conversation() -> ConversationHandler[BotContext]:
@@ -313,24 +258,21 @@ def conversation() -> ConversationHandler[BotContext]:
             MessageHandler(not_command, reask_note),
         ],
         CONFIRM: [
-            CallbackQueryHandler(send, pattern=SEND_PATTERN),
+            CallbackQueryHandler(send, pattern=ORDERING.send_pattern),
             CallbackQueryHandler(change_quantity, pattern=f"^{CHANGE_QUANTITY}$"),
             MessageHandler(not_command, show_summary),
         ],
     }
-    return persistent_conversation(
-        name="ordering",
+    return ORDERING.conversation(
+        "ordering",
         entry_points=[CallbackQueryHandler(begin, pattern=rf"^{NEW_PREFIX}\d{{1,9}}$")],
         states=states,
-        fallbacks=modal_fallbacks(
-            cancel,
-            busy_with_order,
-            cancel_data=STOP,
-            also=[CallbackQueryHandler(already_sent, pattern=SEND_PATTERN)],
-        ),
+        cancel=cancel,
+        cancel_data=STOP,
+        also=[CallbackQueryHandler(already_sent, pattern=ORDERING.send_pattern)],
     )
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     """Return the order conversation and the answer to a Send tapped after it ended."""
-    return [conversation(), CallbackQueryHandler(already_sent, pattern=SEND_PATTERN)]
+    return [conversation(), CallbackQueryHandler(already_sent, pattern=ORDERING.send_pattern)]

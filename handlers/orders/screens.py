@@ -11,18 +11,12 @@ from handlers.catalogue.prices import price_lines
 from handlers.common import Button, column, esc, keyboard
 from handlers.members.menu import BROWSE, MAIN_MENU, MY_ORDERS
 from handlers.reports.my_reports import drum_count
-from storage.models import (
-    Currency,
-    DrumModel,
-    ExchangeRate,
-    MemberStatus,
-    Offer,
-    Order,
-    OrderStatus,
-    OrderView,
-    Role,
-    container_reference,
-)
+from storage.models.catalogue import DrumModel
+from storage.models.containers import container_reference
+from storage.models.exchange_rates import Currency, ExchangeRate
+from storage.models.members import MemberStatus, Role
+from storage.models.offers import Offer
+from storage.models.orders import Order, OrderStatus, OrderView
 
 NEW_PREFIX = "ord:new:"
 QUANTITY_PREFIX = "ord:q:"

@@ -12,18 +12,11 @@ from bot.context import BotContext
 from bot.i18n import Translator
 from handlers.catalogue.drums import model_name
 from handlers.common import Button, answer_button, keyboard, reply, show
-from handlers.members.menu import MAIN_MENU, MY_REPORTS, PRIVATE, REPORT
+from handlers.members.menu import MAIN_MENU, MY_REPORTS, PRIVATE, REPORT, membership_inactive
 from handlers.reports.review import reason_text
 from handlers.reports.review_cards import refresh_copies
-from storage.models import (
-    CancelOutcome,
-    Member,
-    MemberStatus,
-    Report,
-    ReportStatus,
-    ReportView,
-    Role,
-)
+from storage.models.members import Member, MemberStatus, Role
+from storage.models.reports import CancelOutcome, Report, ReportStatus, ReportView
 
 PAGE_PREFIX = "rep:mine:"
 CANCEL_ASK = "rep:x:"
@@ -149,10 +142,7 @@ async def _own_report(update: Update, context: BotContext, prefix: str) -> Repor
         return None
     if member.status is not MemberStatus.ACTIVE:
         # A deactivated artisan still sees their reports but no longer withdraws them.
-        text = context.t._(
-            "Your membership is not active at the moment. Please contact the cooperative's admin."
-        )
-        await _refuse(update, context, text)
+        await _refuse(update, context, membership_inactive(context.t))
         return None
     query = update.callback_query
     assert query is not None and query.data is not None

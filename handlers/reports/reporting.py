@@ -38,12 +38,12 @@ from handlers.reports.screens import (
     model_unavailable,
     refusal,
 )
-from storage.models import DrumSize, ReportStatus
+from storage.models.catalogue import DrumSize
+from storage.models.reports import ReportStatus
 from storage.reports import ModelUnavailableError, NotAnActiveArtisanError
 
 MODEL, QUANTITY, PHOTO, CONFIRM = "MODEL", "QUANTITY", "PHOTO", "CONFIRM"
 END = ConversationHandler.END
-SEND_PATTERN = rf"^{SEND_PREFIX}[A-Za-z0-9_-]{{8,32}}$"
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +53,7 @@ REPORTING = Flow(
         "You are in the middle of a report. Answer the question above, or send /cancel to stop."
     ),
     finish_first=True,
+    send_prefix=SEND_PREFIX,
     sent_key="reports_sent",
 )
 draft = REPORTING.draft
@@ -183,12 +184,9 @@ async def show_summary(update: Update, context: BotContext) -> object:
 
 async def send(update: Update, context: BotContext) -> object:
     """Record the report once, tell the artisan its reference and tell the admins."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
+    key = await REPORTING.own_send(update, context, already_sent)
     data = draft(context)
-    key = query.data.removeprefix(SEND_PREFIX)
-    if key != data.get("key"):
-        await already_sent(update, context)
+    if key is None:
         # An older report's Send: stay with the draft in progress, if there is one.
         return CONFIRM if data.get("key") else END
     member = context.member
@@ -228,12 +226,9 @@ async def _show_sent(update: Update, context: BotContext, report_id: int) -> Non
 
 async def already_sent(update: Update, context: BotContext) -> None:
     """Answer a Send tapped again: name the report it made, or say it was not sent."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
     await REPORTING.repeated_send(
         update,
         context,
-        query.data.removeprefix(SEND_PREFIX),
         context.storage.reports.get,
         context.t._("This report was not sent: it was cancelled or started again. Send /report."),
         _show_sent,
@@ -278,7 +273,7 @@ def conversation() -> ConversationHandler[BotContext]:
             MessageHandler(not_command, reask_photo),
         ],
         CONFIRM: [
-            CallbackQueryHandler(send, pattern=SEND_PATTERN),
+            CallbackQueryHandler(send, pattern=REPORTING.send_pattern),
             CallbackQueryHandler(restart, pattern=f"^{RESTART}$"),
             MessageHandler(filters.PHOTO, take_photo),
             MessageHandler(not_command, show_summary),
@@ -293,7 +288,7 @@ def conversation() -> ConversationHandler[BotContext]:
         states=states,
         cancel=cancel,
         cancel_data=STOP,
-        also=[CallbackQueryHandler(already_sent, pattern=SEND_PATTERN)],
+        also=[CallbackQueryHandler(already_sent, pattern=REPORTING.send_pattern)],
     )
 
 
@@ -301,6 +296,6 @@ def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     """Return the report conversation, the answer to an old Confirm, and "My reports"."""
     return [
         conversation(),
-        CallbackQueryHandler(already_sent, pattern=SEND_PATTERN),
+        CallbackQueryHandler(already_sent, pattern=REPORTING.send_pattern),
         *my_reports.handlers(),
     ]

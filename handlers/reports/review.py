@@ -15,6 +15,7 @@ from handlers.common import (
     column,
     esc,
     keyboard,
+    page_buttons,
     refuse_unless_admin,
     show,
     translator_for,
@@ -36,7 +37,7 @@ from handlers.reports.review_cards import (
     tell_unknown_report,
 )
 from handlers.reports.review_reasons import decision_conversation, stale_button
-from storage.models import ReportStatus, ReportView
+from storage.models.reports import ReportStatus, ReportView
 
 # reason_text, report_card and decision_buttons are offered to the other flows from here.
 __all__ = ["announce_report", "decision_buttons", "handlers", "reason_text", "report_card"]
@@ -128,13 +129,7 @@ async def _queue_page(context: BotContext, page: int) -> tuple[str, InlineKeyboa
         [(f"🔎 {view.report.reference} · {view.artisan_name}"[:60], f"{OPEN}{view.report.id}")]
         for view in views
     ]
-    navigation: list[Button] = []
-    if page > 0:
-        navigation.append((t._("◀️ Previous"), f"{PAGE}{page - 1}"))
-    if page + 1 < pages:
-        navigation.append((t._("Next ▶️"), f"{PAGE}{page + 1}"))
-    if navigation:
-        rows.append(navigation)
+    rows += page_buttons(t, PAGE, page, more=page + 1 < pages)
     rows.append([(t._("⬅️ Menu"), MAIN_MENU)])
     return "\n".join(lines), keyboard(rows)
 

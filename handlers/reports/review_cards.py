@@ -8,12 +8,12 @@ from telegram import InlineKeyboardMarkup, Message, Update
 
 from bot.context import BotContext
 from bot.i18n import Translator
-from bot.outbox import copy_name
+from bot.outbox_copies import copy_name
 from handlers.catalogue.drums import model_name
 from handlers.catalogue.stock_news import announce_stock_rise
 from handlers.common import answer_button, esc, keyboard, reply, translator_for
 from handlers.notices import Card, edit_copy, notify, revise_queued_copies
-from storage.models import Report, ReportStatus, ReportView
+from storage.models.reports import Report, ReportStatus, ReportView
 
 ACCEPT_ALL = "qc:all:"
 ACCEPT_PART = "qc:part:"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
@@ -15,19 +14,17 @@ from telegram.ext import (
 
 from bot.context import BotContext
 from bot.i18n import Translator
-from handlers import drafts
 from handlers.common import (
     answer_button,
     clean_text,
     column,
     keyboard,
-    modal_fallbacks,
     parse_quantity,
-    persistent_conversation,
     refuse_unless_admin,
     reply,
     show,
 )
+from handlers.flow import Flow
 from handlers.members.menu import REVIEW
 from handlers.reports.review_cards import (
     ACCEPT_PART,
@@ -43,7 +40,7 @@ from handlers.reports.review_cards import (
     tell_already_decided,
     tell_unknown_report,
 )
-from storage.models import ReportStatus, ReportView, report_reference
+from storage.models.reports import ReportStatus, ReportView, report_reference
 
 WHY = "qc:why:"
 STOP = "qc:stop"
@@ -53,8 +50,17 @@ MAX_REASON_LENGTH = 200
 
 PART_COUNT, REASON, TYPED_REASON = "PART_COUNT", "REASON", "TYPED_REASON"
 END = ConversationHandler.END
+
+
+def _busy_text(context: BotContext) -> str:
+    reference = report_reference(int(DECIDING.draft(context).get("report_id", 0)))
+    return context.t._(
+        "You are deciding report {reference}. Answer the question above, or send /cancel to stop."
+    ).format(reference=reference)
+
+
 # The admin's step in progress: {"report_id": int, "accepted": int} (0 accepted: a rejection).
-DRAFT = "quality_check"
+DECIDING = Flow(draft_key="quality_check", busy_text=_busy_text)
 
 
 async def stale_button(update: Update, context: BotContext) -> None:
@@ -65,14 +71,6 @@ async def stale_button(update: Update, context: BotContext) -> None:
             context.t._("This button is no longer active. Send /menu to start again."),
             alert=True,
         )
-
-
-def _draft(context: BotContext) -> dict[str, Any]:
-    return drafts.draft(context, DRAFT)
-
-
-def _discard_draft(context: BotContext) -> None:
-    drafts.discard(context, DRAFT)
 
 
 def _stop_button(t: Translator) -> InlineKeyboardMarkup:
@@ -104,8 +102,8 @@ async def begin_part(update: Update, context: BotContext) -> object:
             update, t._("This report is of one drum: accept it or reject it."), alert=True
         )
         return None
-    _draft(context).clear()
-    _draft(context)["report_id"] = view.report.id
+    DECIDING.draft(context).clear()
+    DECIDING.draft(context)["report_id"] = view.report.id
     await answer_button(update)
     question = t._(
         "✂️ Report {reference}: how many of the {count} drums passed the check? "
@@ -124,8 +122,8 @@ async def begin_reject(update: Update, context: BotContext) -> object:
     view = await _pending_report(update, context)
     if view is None:
         return None  # an earlier step in progress stays as it was
-    _draft(context).clear()
-    _draft(context).update(report_id=view.report.id, accepted=0)
+    DECIDING.draft(context).clear()
+    DECIDING.draft(context).update(report_id=view.report.id, accepted=0)
     await answer_button(update)
     await _ask_reason(update, context, view, 0)
     return REASON
@@ -133,7 +131,7 @@ async def begin_reject(update: Update, context: BotContext) -> object:
 
 async def take_part_count(update: Update, context: BotContext) -> object:
     """Take how many drums passed (1 to all but one), then ask why the rest did not."""
-    view = await context.storage.reports.view(_draft(context).get("report_id", 0))
+    view = await context.storage.reports.view(DECIDING.draft(context).get("report_id", 0))
     if view is None or view.report.status is not ReportStatus.PENDING:
         return await _step_over(update, context, view)
     t, quantity = context.t, view.report.quantity
@@ -142,7 +140,7 @@ async def take_part_count(update: Update, context: BotContext) -> object:
         hint = t._("Please type a number from 1 to {max}: how many drums passed the check?")
         await reply(update, context, hint.format(max=t.number(quantity - 1)), _stop_button(t))
         return PART_COUNT
-    _draft(context)["accepted"] = accepted
+    DECIDING.draft(context)["accepted"] = accepted
     await _ask_reason(update, context, view, accepted)
     return REASON
 
@@ -177,7 +175,7 @@ async def choose_reason(update: Update, context: BotContext) -> object:
     query = update.callback_query
     assert query is not None and query.data is not None
     match = WHY_PATTERN.match(query.data)
-    data = _draft(context)
+    data = DECIDING.draft(context)
     if match is None or int(match[1]) != data.get("report_id") or "accepted" not in data:
         await stale_button(update, context)
         return None
@@ -204,7 +202,7 @@ async def take_typed_reason(update: Update, context: BotContext) -> object:
 
 
 async def _decide(update: Update, context: BotContext, reason: str) -> object:
-    data = _draft(context)
+    data = DECIDING.draft(context)
     if not await refuse_unless_admin(update, context) or not {"report_id", "accepted"} <= set(data):
         return await cancel(update, context)
     report_id, accepted = int(data["report_id"]), int(data["accepted"])
@@ -212,7 +210,7 @@ async def _decide(update: Update, context: BotContext, reason: str) -> object:
     decision = await reports.decide(
         report_id, accepted, reason, by=admin_id(update), update_id=update.update_id
     )
-    _discard_draft(context)
+    DECIDING.discard(context)
     if decision is None or not decision.decided:
         return await _step_over(update, context, await reports.view(report_id))
     await after_decision(context, report_id, update.update_id)
@@ -228,7 +226,7 @@ async def _decide(update: Update, context: BotContext, reason: str) -> object:
 
 async def _step_over(update: Update, context: BotContext, view: ReportView | None) -> object:
     """Leave the step: the report is gone or was decided meanwhile."""
-    _discard_draft(context)
+    DECIDING.discard(context)
     if view is None:
         await tell_unknown_report(update, context)
     else:
@@ -246,30 +244,14 @@ async def _queue_button(context: BotContext) -> InlineKeyboardMarkup | None:
 
 async def cancel(update: Update, context: BotContext) -> object:
     """Leave the quality-check step; nothing is decided."""
-    _discard_draft(context)
-    await answer_button(update)
     text = context.t._("Stopped. Nothing was decided.")
-    await show(update, context, text, await _queue_button(context))
-    return END
-
-
-async def busy(update: Update, context: BotContext) -> object:
-    """Answer another command in the middle of a step, and stay at the step."""
-    reference = report_reference(int(_draft(context).get("report_id", 0)))
-    text = context.t._(
-        "You are deciding report {reference}. Answer the question above, or send /cancel to stop."
-    ).format(reference=reference)
-    if update.callback_query is not None:
-        await answer_button(update, text, alert=True)
-    else:
-        await reply(update, context, text)
-    return None
+    return await DECIDING.leave(update, context, text, await _queue_button(context))
 
 
 def decision_conversation() -> ConversationHandler[BotContext]:
     """Build the persistent conversation for accepting part of a report or rejecting it."""
-    return persistent_conversation(
-        name="quality_check",
+    return DECIDING.conversation(
+        "quality_check",
         entry_points=[
             CallbackQueryHandler(begin_part, pattern=rf"^{ACCEPT_PART}{ID}$"),
             CallbackQueryHandler(begin_reject, pattern=rf"^{REJECT}{ID}$"),
@@ -286,5 +268,6 @@ def decision_conversation() -> ConversationHandler[BotContext]:
             ],
         },
         # Other flows' buttons wait too, or typed answers would reach the wrong flow.
-        fallbacks=modal_fallbacks(cancel, busy, cancel_data=STOP),
+        cancel=cancel,
+        cancel_data=STOP,
     )

@@ -17,7 +17,9 @@ from handlers.catalogue.drums import (
 from handlers.common import Button, column, keyboard
 from handlers.members.menu import MAIN_MENU, MY_REPORTS
 from handlers.reports.my_reports import drum_count
-from storage.models import DrumModel, DrumSize, Member, MemberStatus, ReportView, Role
+from storage.models.catalogue import DrumModel, DrumSize
+from storage.models.members import Member, MemberStatus, Role
+from storage.models.reports import ReportView
 
 MODEL_PREFIX = "rep:m:"
 SIZE_PREFIX = "rep:s:"

@@ -28,8 +28,8 @@ from pathlib import Path
 from bot.emulator import BotApiEmulator, ChatMessage, Person
 from bot.serve import serve
 from storage import Storage
-from storage.broadcasts import Audience, BroadcastDraft, BroadcastStatus, BroadcastSummary
-from storage.models import MemberStatus, Role
+from storage.models.broadcasts import Audience, BroadcastDraft, BroadcastStatus, BroadcastSummary
+from storage.models.members import MemberStatus, Role
 from tests.conftest import ADMIN_ANI, TOKEN, make_settings
 
 MEMBER_IDS_FROM = 100_000

@@ -75,7 +75,7 @@ from bot.emulator.world import StoredFile, png_image
 from bot.settings import Settings
 from handlers.members.menu import HELP
 from storage import Storage
-from storage.models import MemberStatus, Role
+from storage.models.members import MemberStatus, Role
 from tests.bench import production
 from tests.bench.broadcast import percentile
 from tests.bench.echo_bot import MAX_RETRIES as ECHO_MAX_RETRIES

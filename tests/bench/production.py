@@ -26,7 +26,8 @@ from pathlib import Path
 
 from storage import Storage
 from storage.catalogue import model_code
-from storage.models import DrumHead, DrumSize, Finish, MemberStatus, Role, Wood
+from storage.models.catalogue import DrumHead, DrumSize, Finish, Wood
+from storage.models.members import MemberStatus, Role
 
 ARTISANS = 500
 MODELS = 50

@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from storage import Storage
-from storage.models import MemberStatus, Role
+from storage.models.members import MemberStatus, Role
 from tests.bench.production import ADMINS, ARTISANS, TARGET_P99_MS, _migrate, _time, build
 
 BUYERS = 200

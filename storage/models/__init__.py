@@ -1,0 +1,1 @@
+"""Typed rows returned by the repositories, one module per domain."""

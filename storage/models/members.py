@@ -1,0 +1,83 @@
+"""Members and the people who talk to the bot: roles, statuses and registrations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Role(StrEnum):
+    """What a member does in the cooperative."""
+
+    ARTISAN = "artisan"
+    BUYER = "buyer"
+
+
+class MemberStatus(StrEnum):
+    """Where a member stands."""
+
+    PENDING = "pending"
+    ACTIVE = "active"
+    REJECTED = "rejected"
+    DEACTIVATED = "deactivated"
+
+
+class Member(BaseModel):
+    """A registered artisan or buyer."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    telegram_id: int
+    role: Role
+    status: MemberStatus
+    name: str
+    village: str | None = None
+    workshop: str | None = None
+    phone: str | None = None
+    company: str | None = None
+    country: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class TelegramUser(BaseModel):
+    """Someone who has talked to the bot."""
+
+    model_config = ConfigDict(frozen=True)
+
+    telegram_id: int
+    first_name: str
+    username: str | None = None
+    language_code: str | None = None
+    chosen_locale: str | None = None
+    blocked_at: datetime | None = None
+
+
+class StatusChange(BaseModel):
+    """The outcome of an attempt to change a member's status."""
+
+    model_config = ConfigDict(frozen=True)
+
+    member: Member
+    changed: bool
+    previous: MemberStatus
+
+
+class ArtisanApplication(BaseModel):
+    """What an artisan gives when registering."""
+
+    name: str
+    village: str
+    workshop: str
+    phone: str | None = None
+
+
+class BuyerApplication(BaseModel):
+    """What a buyer gives when registering."""
+
+    name: str
+    company: str
+    country: str
