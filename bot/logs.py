@@ -4,32 +4,41 @@ from __future__ import annotations
 
 import logging
 
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+REDACTED = "<token>"
+# A token is "<bot id>:<secret>"; the secret alone is what must never show, also where the
+# colon before it was URL-encoded. Shorter pieces would blank out ordinary words.
+MIN_SECRET_LENGTH = 8
 
-class RedactToken(logging.Filter):
-    """Replace the bot token wherever it appears in a log record."""
 
-    def __init__(self, token: str) -> None:
+class RedactingFormatter(logging.Formatter):
+    """Format a record with another formatter, then take the bot token out of the whole text.
+
+    The whole text: the message, the traceback and the stack, which a filter on the message
+    alone would miss.
+    """
+
+    def __init__(self, inner: logging.Formatter, token: str) -> None:
         super().__init__()
-        self._token = token
+        self._inner = inner
+        _, _, secret = token.partition(":")
+        forms = {token, secret} if len(secret) >= MIN_SECRET_LENGTH else {token}
+        self._forms = sorted((form for form in forms if form), key=len, reverse=True)
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record's message without the token."""
-        if self._token:
-            message = record.getMessage()
-            if self._token in message:
-                record.msg = message.replace(self._token, "<token>")
-                record.args = None
-        return True
+    def format(self, record: logging.LogRecord) -> str:
+        """Return the inner formatter's text without the token."""
+        text = self._inner.format(record)
+        for form in self._forms:
+            text = text.replace(form, REDACTED)
+        return text
 
 
 def configure_logging(level: str, token: str | None) -> None:
-    """Log to stderr at `level`; keep HTTP request lines (which carry the token) quiet."""
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
-    )
+    """Log to stderr at `level`; keep HTTP request lines quiet and the token out of every line."""
+    logging.basicConfig(level=level, format=LOG_FORMAT, force=True)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     if token:
-        redact = RedactToken(token)
         for handler in logging.getLogger().handlers:
-            handler.addFilter(redact)
+            inner = handler.formatter or logging.Formatter()
+            handler.setFormatter(RedactingFormatter(inner, token))

@@ -26,6 +26,6 @@ async def record_copy(storage: Storage, copy_of: str, chat_id: int, message_id: 
         "member": storage.members.add_approval_message,
     }
     recorder = recorders.get(kind)
-    if recorder is None or not entity.isdigit():
+    if recorder is None or not (entity.isascii() and entity.isdigit()):
         raise ValueError(f"not a copy of a known card: {copy_of!r}")
     await recorder(int(entity), chat_id, message_id)

@@ -40,6 +40,9 @@ class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], Any]):
         # Whose drafts are in the database: python-telegram-bot hands over every person's
         # (mostly empty) drafts after each update, and an empty one not stored needs no write.
         self._stored_drafts: set[int] = set()
+        # People whose update was cancelled unfinished at stop: it comes again after the
+        # restart, so their changes are never written (see `abandon`).
+        self._abandoned: set[int] = set()
 
     async def commit(
         self,
@@ -54,6 +57,8 @@ class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], Any]):
         changes of the `busy` people, whose own updates are in progress, wait for their commit.
         """
         pending = self._take(owners, busy)
+        if not pending and processed_update_id is None:
+            return  # a flush with nothing held needs no write lock, which may not be had
         try:
             await self._store.save(pending, processed_update_id)
         except BaseException:
@@ -65,17 +70,27 @@ class SQLitePersistence(BasePersistence[UserData, dict[Any, Any], Any]):
             else:
                 self._stored_drafts.add(user_id)
 
+    def abandon(self, owners: set[int]) -> None:
+        """Never write these people's changes: their update stopped unfinished at stop."""
+        # Telegram delivers it again after the restart, and it must then start from the state
+        # stored before it: its changes, written at shutdown, would have it run from a later step.
+        self._abandoned |= owners
+
     def _take(self, owners: set[int] | None, busy: Collection[int]) -> PendingState:
         def mine(ids: frozenset[int]) -> bool:
             return owners is None or bool(ids & owners) or not any(i in busy for i in ids)
 
         pending = PendingState()
         for key, (state, ids) in list(self._conversations.items()):
-            if mine(ids):
+            if ids & self._abandoned:
+                del self._conversations[key]
+            elif mine(ids):
                 pending.conversations[key] = state
                 del self._conversations[key]
         for user_id, data in list(self._user_data.items()):
-            if mine(frozenset((user_id,))):
+            if user_id in self._abandoned:
+                del self._user_data[user_id]
+            elif mine(frozenset((user_id,))):
                 pending.user_data[user_id] = data
                 del self._user_data[user_id]
         return pending

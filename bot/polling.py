@@ -20,6 +20,7 @@ from telegram.error import InvalidToken, RetryAfter, TelegramError, TimedOut
 
 from bot.context import BotApplication
 from bot.pacing import first_of, retry_seconds, sleep_unless_stopped
+from bot.storage_faults import database_locked
 from bot.updates import ALLOWED_UPDATES, Tracking, UpdateProcessor
 from storage.state import StateStore
 
@@ -140,8 +141,16 @@ async def poll(
                 raise failure
             spool = window.to_spool()
             if spool:
-                await state.spool([(update.update_id, update.to_json()) for update in spool])
-                window.spooled(spool)
+                try:
+                    await state.spool([(update.update_id, update.to_json()) for update in spool])
+                except Exception as error:
+                    if not database_locked(error):
+                        raise
+                    # Spooling only lets the offset move on: the updates stay open meanwhile,
+                    # and are spooled at the next turn.
+                    logger.warning("could not spool %s updates (%s); later", len(spool), error)
+                else:
+                    window.spooled(spool)
             busy = len(window) > 0
             fetch = asyncio.ensure_future(
                 application.bot.get_updates(

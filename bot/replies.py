@@ -121,6 +121,9 @@ def _chat_of(data: dict[str, Any]) -> int | None:
     chat_id = data.get("chat_id")
     if isinstance(chat_id, int):
         return chat_id
-    if isinstance(chat_id, str) and chat_id.lstrip("-").isdigit():
-        return int(chat_id)
+    if isinstance(chat_id, str):
+        # ASCII digits only: str.isdigit() takes "²" too, which int() refuses.
+        digits = chat_id.removeprefix("-")
+        if digits.isascii() and digits.isdigit():
+            return int(chat_id)
     return None

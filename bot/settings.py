@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     max_report_quantity: int = Field(default=500, ge=1, le=100_000)
     max_order_quantity: int = Field(default=3500, ge=1, le=1_000_000)
     container_capacity: int = Field(default=3500, ge=1, le=1_000_000)
+    # What a person's own actions may put on every admin's phone; admins are never limited.
+    # One order is one model, up to a whole container: ten waiting is a mixed container.
+    max_waiting_orders: int = Field(default=10, ge=1, le=1000)
+    # A person registers once, perhaps again to correct what a rejection pointed out.
+    max_registrations_per_day: int = Field(default=3, ge=1, le=100)
     # Telegram allows about 30 messages a second in all; the bot keeps to that (a benchmark
     # of the processing cost alone, against an emulator without limits, lifts it).
     send_rate: float = Field(default=30.0, gt=0, le=100_000)

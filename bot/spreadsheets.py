@@ -45,6 +45,9 @@ WIDTH_SAMPLE = 5000
 _NOT_IN_SHEET_TITLES = re.compile(r"[\[\]:*?/\\]")
 _EXCEL_EPOCH = datetime(1899, 12, 30)
 _DAY = timedelta(days=1)
+# Text beginning so is taken for a formula by spreadsheet programs when typed, imported from
+# CSV, or edited and saved again: a buyer's name could then run a command or leak data.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 Value = str | int | datetime | date | None
 
@@ -173,9 +176,15 @@ def _column_letter(number: int) -> str:
     return letters
 
 
+def cell_text(value: Value) -> str:
+    """A text cell's content: with a leading quote if it would otherwise start a formula."""
+    text = str(value)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
 def _text_column(letter: str, values: list[Value]) -> list[str]:
     # Names, villages, models and statuses repeat: each distinct text is escaped once.
-    escaped = {value: _inline(str(value)) for value in set(values) if value is not None}
+    escaped = {value: _inline(cell_text(value)) for value in set(values) if value is not None}
     return [
         "" if value is None else f'<c r="{letter}{number}" t="inlineStr">{escaped[value]}</c>'
         for number, value in enumerate(values, start=2)
@@ -262,4 +271,6 @@ def _csv_value(value: Value, kind: Kind) -> str | int:
         return value.isoformat(sep=" ", timespec="seconds")
     if isinstance(value, date):
         return value.isoformat()
+    if kind is Kind.TEXT or isinstance(value, str):
+        return cell_text(value)
     return value

@@ -31,10 +31,11 @@ class StorageFault(Enum):
     DISK_FULL = "disk full"
     CANNOT_OPEN = "cannot open"
     IO_ERROR = "disk I/O error"
+    LOCKED = "locked by another program"
 
 
 def storage_fault(error: BaseException | None) -> StorageFault | None:
-    """Tell which storage fault an error (or the error behind it) is, or None for any other."""
+    """Tell which lasting storage fault an error (or the error behind it) is, or None."""
     seen = 0
     while error is not None and seen < 5:
         if isinstance(error, sqlite3.DatabaseError):
@@ -50,6 +51,21 @@ def storage_fault(error: BaseException | None) -> StorageFault | None:
         error = error.__cause__ or error.__context__
         seen += 1
     return None
+
+
+def database_locked(error: BaseException | None) -> bool:
+    """Tell whether an error (or the error behind it) is another program holding the lock."""
+    # Not a StorageFault of `storage_fault`: a lock passes, so what failed on it is retried.
+    seen = 0
+    while error is not None and seen < 5:
+        if isinstance(error, sqlite3.OperationalError) and (
+            getattr(error, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY
+            or "database is locked" in str(error)
+        ):
+            return True
+        error = error.__cause__ or error.__context__
+        seen += 1
+    return False
 
 
 class StorageAlarm:
@@ -100,6 +116,12 @@ def alert_text(t: Translator, fault: StorageFault, path: str) -> str:
         text = t._(
             "⚠️ <b>The bot cannot open its database file.</b>\n"
             "Check that {path} and its folder exist and that the bot's user can write them."
+        )
+    elif fault is StorageFault.LOCKED:
+        text = t._(
+            "⚠️ <b>The bot cannot save: another program keeps its database locked.</b>\n"
+            "Find what is writing to {path} (an sqlite3 shell, a backup or copy tool) and"
+            " end it; the bot saves what is waiting as soon as it can."
         )
     else:
         text = t._(

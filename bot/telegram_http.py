@@ -8,6 +8,7 @@ reply and every announcement is a request, so this is most of what an update cos
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 import aiohttp
@@ -15,6 +16,9 @@ from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+# A request URL carries the bot token in its path: error texts show none.
+URL_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]*")
 
 
 class AiohttpRequest(BaseRequest):
@@ -88,12 +92,27 @@ class AiohttpRequest(BaseRequest):
                 data=_body(request_data),
                 headers={"User-Agent": self.USER_AGENT},
                 timeout=timeout,
+                # The Bot API never redirects: a redirect comes from something in between, and
+                # following it would take the request (with a 307, its form too) where it says.
+                allow_redirects=False,
             ) as response:
+                if 300 <= response.status < 400:
+                    # Its body may repeat the URL, token included, into the error text.
+                    raise NetworkError(
+                        f"the Bot API answered {response.status}, a redirect, which is not followed"
+                    )
                 return response.status, await response.read()
         except TimeoutError as error:  # aiohttp's timeouts are asyncio's (TimeoutError)
             raise TimedOut from error
         except aiohttp.ClientError as error:
-            raise NetworkError(f"aiohttp.{error.__class__.__name__}: {error}") from error
+            raise NetworkError(
+                f"aiohttp.{error.__class__.__name__}: {_without_urls(str(error))}"
+            ) from error
+
+
+def _without_urls(text: str) -> str:
+    """The text with every URL in it replaced by "<url>"."""
+    return URL_PATTERN.sub("<url>", text)
 
 
 def _body(request_data: RequestData | None) -> Any:

@@ -21,7 +21,7 @@ from telegram import Update
 from bot.context import BotApplication
 from bot.outbox import PROCESSING_UPDATE
 from bot.persistence import SQLitePersistence
-from bot.storage_faults import alert_admins, storage_fault
+from bot.storage_faults import StorageFault, alert_admins, database_locked, storage_fault
 from storage.state import StateStore
 
 logger = logging.getLogger(__name__)
@@ -35,6 +35,11 @@ MAX_CONCURRENT_UPDATES = 256
 SETTLE_SECONDS = 10.0
 # How many committed update ids are remembered in memory, to recognise a webhook's retry.
 REMEMBERED_COMMITS = 10_000
+# A final save that finds the database locked by another program (each try has already waited
+# out SQLite's busy timeout) is tried again after these pauses; then the admins are told, and
+# it is tried again ever less often, up to this many seconds apart, until it goes through.
+LOCKED_SAVE_PAUSES = (0.25, 0.75)
+LOCKED_SAVE_MAX_PAUSE = 30.0
 
 Settle = Callable[[int], Awaitable[None]]
 
@@ -146,6 +151,8 @@ class UpdateProcessor:
         finally:
             # Cancelled while stopping: the update in progress and those queued behind it stay
             # unconfirmed, so Telegram delivers them again.
+            if lane.waiting:
+                self._persistence.abandon(_owners(lane.waiting[0].update))
             for tracked in lane.waiting:
                 self._tracked.pop(tracked.update.update_id, None)
                 for future in (tracked.committed, tracked.finished):
@@ -174,29 +181,56 @@ class UpdateProcessor:
         return update_id <= self._newest_at_start and await self._state.is_processed(update_id)
 
     async def _commit(self, update: Update) -> None:
-        person = person_of(update)
-        owners = {person}
-        if update.effective_chat is not None:
-            owners.add(update.effective_chat.id)
-        try:
-            # Whoever has a lane has an update in progress; this person's own changes are
-            # theirs by `owners` first.
-            await self._persistence.commit(update.update_id, owners=owners, busy=self._lanes.keys())
-        except sqlite3.DatabaseError as error:
-            fault = storage_fault(error)
-            if fault is None:
-                raise
-            # The handlers have answered (an unsaved action with an apology); stopping
-            # here would only repeat that answer. The state stays pending for the next
-            # commit, and the update is confirmed like any other.
-            logger.error(
-                "update %s answered but not saved: the database's fault is %s",
-                update.update_id,
-                fault.value,
-            )
-            await alert_admins(self._application.bot, self._application.bot_data, fault)
+        # The update stays in progress, unconfirmed, while its save waits for a lock another
+        # program holds: saved later, it is confirmed with its changes; cut off by a stop, it
+        # is delivered again after the restart and starts over from the state stored before
+        # it. Confirming it unsaved would lose its step on a restart, and processing it again
+        # now would run it from the step it already took, which the conversation holds in
+        # memory. Only this person waits meanwhile: their next update needs this state.
+        tries = 0
+        while True:
+            try:
+                # Whoever has a lane has an update in progress; this person's own changes are
+                # theirs by `owners` first.
+                await self._persistence.commit(
+                    update.update_id, owners=_owners(update), busy=self._lanes.keys()
+                )
+            except sqlite3.DatabaseError as error:
+                if database_locked(error):
+                    await self._wait_for_lock(update, tries)
+                    tries += 1
+                    continue
+                fault = storage_fault(error)
+                if fault is None:
+                    raise
+                # The handlers have answered (an unsaved action with an apology); stopping
+                # here would only repeat that answer. The state stays pending for the next
+                # commit, and the update is confirmed like any other.
+                logger.error(
+                    "update %s answered but not saved: the database's fault is %s",
+                    update.update_id,
+                    fault.value,
+                )
+                await alert_admins(self._application.bot, self._application.bot_data, fault)
+                return
+            self._remember_commit(update.update_id)
             return
-        self._remember_commit(update.update_id)
+
+    async def _wait_for_lock(self, update: Update, tries: int) -> None:
+        """Pause before saving again; tell the admins once the quick tries are spent."""
+        if tries < len(LOCKED_SAVE_PAUSES):
+            pause = LOCKED_SAVE_PAUSES[tries]
+        else:
+            pause = min(LOCKED_SAVE_PAUSES[-1] * 2 ** (tries - 1), LOCKED_SAVE_MAX_PAUSE)
+            logger.error(
+                "update %s answered but not saved: another program holds the database's lock;"
+                " trying again in %.0f s",
+                update.update_id,
+                pause,
+            )
+            services = self._application.bot_data
+            await alert_admins(self._application.bot, services, StorageFault.LOCKED)
+        await asyncio.sleep(pause)
 
     def _remember_commit(self, update_id: int) -> None:
         self._committed_ids.add(update_id)
@@ -225,6 +259,14 @@ class UpdateProcessor:
         finally:
             if not tracked.finished.done():
                 tracked.finished.set_result(None)
+
+
+def _owners(update: Update) -> set[int]:
+    """The ids whose changes an update commits: its person's and its chat's."""
+    owners = {person_of(update)}
+    if update.effective_chat is not None:
+        owners.add(update.effective_chat.id)
+    return owners
 
 
 def _insert_in_order(waiting: deque[Tracking], tracked: Tracking) -> None:

@@ -1,6 +1,8 @@
 """Webhook mode: answer Telegram only after the update is processed and its effects saved.
 
 Requests are served concurrently; the update processor keeps each person's updates in order.
+A request is judged by its headers first: without the secret, or announcing a body over the
+cap, it is refused before any of its body is read.
 """
 
 from __future__ import annotations
@@ -25,10 +27,15 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # Telegram's most: requests are answered only once their update is saved, so each one is held
 # for a few round trips, and people are served side by side (one person's updates in order).
 MAX_CONNECTIONS = 100
+# An update is JSON of a few KiB; a 4096-character text with its entities and the message it
+# answers stays well under 100 KiB. 1 MiB fits any real one with room to spare, and bounds what
+# one request can make the bot hold in memory.
+MAX_UPDATE_BYTES = 1024 * 1024
 
 
+@tornado.web.stream_request_body
 class WebhookHandler(tornado.web.RequestHandler):
-    """Receive one update from Telegram."""
+    """Receive one update from Telegram, refusing strangers and oversized bodies unread."""
 
     def initialize(
         self, bot_application: BotApplication, processor: UpdateProcessor, secret: str
@@ -37,19 +44,40 @@ class WebhookHandler(tornado.web.RequestHandler):
         self._application = bot_application
         self._processor = processor
         self._secret = secret
+        self._body = bytearray()
 
-    async def post(self) -> None:
-        """Check the secret, process the update, then answer; an error makes Telegram retry."""
+    def prepare(self) -> None:
+        """Check the secret and the announced size on the headers, before any body is read."""
         given = self.request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), self._secret.encode()):
             raise tornado.web.HTTPError(403)
+        # The server's max_body_size would cut such a request off with a bare 400; this says why.
+        if _announced_length(self.request.headers.get("Content-Length")) > MAX_UPDATE_BYTES:
+            raise tornado.web.HTTPError(413)
+
+    def data_received(self, chunk: bytes) -> None:
+        """Collect the body of a request that passed `prepare`."""
+        self._body += chunk
+
+    async def post(self) -> None:
+        """Process the update, then answer; an error makes Telegram retry."""
         try:
-            update = Update.de_json(json.loads(self.request.body), self._application.bot)
+            update = Update.de_json(json.loads(self._body), self._application.bot)
         except (ValueError, TypeError, KeyError) as error:
             logger.warning("webhook got a body that is not an update: %s", error)
             raise tornado.web.HTTPError(400) from error
         await self._processor.process(update)
         self.set_status(200)
+
+
+def _announced_length(header: str | None) -> int:
+    """The Content-Length a request announces (0 without one); a malformed one is refused."""
+    if header is None:
+        return 0
+    try:
+        return int(header.split(",")[0])
+    except ValueError as error:
+        raise tornado.web.HTTPError(400) from error
 
 
 async def serve_webhook(
@@ -68,7 +96,8 @@ async def serve_webhook(
             )
         ]
     )
-    server = tornado.httpserver.HTTPServer(app)
+    # Also bounds a chunked body, which announces no length: tornado stops reading past it.
+    server = tornado.httpserver.HTTPServer(app, max_body_size=MAX_UPDATE_BYTES)
     server.listen(settings.webhook_port, address=settings.webhook_listen)
     try:
         await application.bot.set_webhook(

@@ -209,6 +209,14 @@ def clean_text(raw: str | None, max_length: int = MAX_NAME_LENGTH) -> str | None
     return text
 
 
+def ascii_int(text: str | None) -> int | None:
+    """Read a whole number written with the digits 0-9 alone; None for anything else."""
+    # str.isdigit() takes "²", which int() refuses, and "٣", which int() reads as 3.
+    if not text or not text.isascii() or not text.isdigit():
+        return None
+    return int(text)
+
+
 def parse_quantity(raw: str | None, maximum: int) -> int | None:
     """Read a whole number of drums from 1 to `maximum`; None for anything else.
 
@@ -227,8 +235,8 @@ def parse_quantity(raw: str | None, maximum: int) -> int | None:
     return value if 1 <= value <= maximum else None
 
 
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_DAY_FIRST = re.compile(r"^(\d{1,2})([-/])(\d{1,2})\2(\d{4})$")
+_ISO_DATE = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$")
+_DAY_FIRST = re.compile(r"^([0-9]{1,2})([-/])([0-9]{1,2})\2([0-9]{4})$")
 
 
 def read_date(raw: str | None, *, year_first: bool = True) -> date | None:

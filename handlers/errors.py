@@ -1,4 +1,4 @@
-"""Log every failure with its update and tell the person, in their language.
+"""Log every failure with its update's ids and kind, and tell the person, in their language.
 
 A database that cannot be written (read-only, disk full) gets its own apology, an alert to
 the admins, and stops the update there: no later handler could save anything either.
@@ -21,9 +21,8 @@ logger = logging.getLogger(__name__)
 
 
 async def report_error(update: object, context: BotContext) -> None:
-    """Log the error with the update; apologise to the person without failing again."""
-    payload = update.to_dict() if isinstance(update, Update) else repr(update)
-    logger.error("error while handling an update: %s", payload, exc_info=context.error)
+    """Log the error with the update's ids and kind; apologise without failing again."""
+    logger.error("error while handling %s", describe(update), exc_info=context.error)
     fault = storage_fault(context.error)
     if fault is not None:
         logger.critical("the database cannot be written (%s)", fault.value)
@@ -32,6 +31,22 @@ async def report_error(update: object, context: BotContext) -> None:
     if fault is not None:
         await alert_admins(context.bot, context.bot_data, fault)
         raise ApplicationHandlerStop
+
+
+def describe(update: object) -> str:
+    """Name an update by its ids and kind only: its content may be a phone number or typed text."""
+    if not isinstance(update, Update):
+        return f"something other than an update ({type(update).__name__})"
+    kind = next(
+        (str(kind) for kind in Update.ALL_TYPES if getattr(update, kind, None) is not None),
+        "unknown",
+    )
+    user = update.effective_user
+    chat = update.effective_chat
+    return (
+        f"update {update.update_id} ({kind}) from user {user.id if user else None}"
+        f" in chat {chat.id if chat else None}"
+    )
 
 
 async def apologise(update: Update, context: BotContext, *, storage_unwritable: bool) -> None:

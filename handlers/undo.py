@@ -53,7 +53,7 @@ class Undo(Generic[Outcome]):
     @property
     def pattern(self) -> re.Pattern[str]:
         """The button data this undo answers."""
-        return re.compile(rf"^{re.escape(self.prefix)}(\d{{1,18}})$")
+        return re.compile(rf"^{re.escape(self.prefix)}([0-9]{{1,18}})$")
 
     def button(self, t: Translator, record_id: int) -> InlineKeyboardMarkup:
         """The Undo button under the message that says the action was recorded."""

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
 Params = Sequence[Any] | dict[str, Any]
+T = TypeVar("T")
 
 
 class Database:
@@ -47,19 +48,28 @@ class Database:
     async def close(self) -> None:
         """Close the connection (its worker thread would otherwise keep the process alive)."""
         async with self._lock:
-            await self._connection.close()
+            await _to_the_end(self._connection.close())
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """Run the block as one write transaction; roll back on any error or cancellation."""
+        # aiosqlite runs each statement on the connection's own thread, and a cancelled await
+        # does not stop it there: a BEGIN IMMEDIATE waiting out the busy timeout can still
+        # open a transaction after its caller was cancelled. So every statement here is seen
+        # through to its end (`_to_the_end`), then the transaction is settled (`rollback()`
+        # checks on that thread whether one is open, so it also fits a BEGIN that failed or a
+        # COMMIT that went through), and only then are the lock and the cancellation let go.
+        # Releasing the lock sooner would gain nothing: the thread runs one statement at a
+        # time, so everyone else's would queue behind the blocked BEGIN anyway.
         async with self._lock:
-            await self._connection.execute("BEGIN IMMEDIATE")
             try:
+                await _to_the_end(self._connection.execute("BEGIN IMMEDIATE"))
                 yield self._connection
+                await _to_the_end(self._connection.execute("COMMIT"))
             except BaseException:
-                await asyncio.shield(self._connection.execute("ROLLBACK"))
+                # Queued behind any statement of the block still running on the thread.
+                await _to_the_end(self._connection.rollback())
                 raise
-            await asyncio.shield(self._connection.execute("COMMIT"))
 
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -69,6 +79,7 @@ class Database:
         export of a year does not keep everyone else waiting.
         """
         uri = f"{self.path.resolve().as_uri()}?mode=ro"
+        # aiosqlite stops its thread itself when opening is cancelled.
         connection = await aiosqlite.connect(uri, uri=True, isolation_level=None)
         try:
             connection.row_factory = sqlite3.Row
@@ -76,7 +87,8 @@ class Database:
             await connection.execute("BEGIN")
             yield connection
         finally:
-            await connection.close()
+            # Closed even when cancelled meanwhile: its thread would keep the process alive.
+            await _to_the_end(connection.close())
 
     async def fetch_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         """Run a query of at most a few rows (by key, an aggregate, LIMIT) and return the first."""
@@ -105,3 +117,19 @@ class Database:
         async with self.transaction() as connection:
             for statement in statements:
                 await connection.execute(statement)
+
+
+async def _to_the_end(statement: Awaitable[T]) -> T:
+    """Await a statement until it has ended, even if cancelled meanwhile; then raise that."""
+    task = asyncio.ensure_future(statement)
+    cancelled: asyncio.CancelledError | None = None
+    while not task.done():
+        try:
+            await asyncio.wait((task,))
+        except asyncio.CancelledError as error:
+            cancelled = error
+    if cancelled is not None:
+        if not task.cancelled():
+            task.exception()  # retrieved: the caller is told of the cancellation instead
+        raise cancelled
+    return task.result()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime, timedelta
 
 import aiosqlite
 
@@ -30,6 +31,32 @@ ALLOWED_CHANGES: dict[MemberStatus, frozenset[MemberStatus]] = {
     MemberStatus.REJECTED: frozenset({MemberStatus.ACTIVE}),
     MemberStatus.DEACTIVATED: frozenset({MemberStatus.ACTIVE}),
 }
+
+
+# How far back a person's own registrations count against their limit.
+REGISTRATION_WINDOW = timedelta(hours=24)
+# A person's own registrations: the status changes nobody else made (admins' carry their id).
+_REGISTRATIONS_SINCE = (
+    "SELECT c.changed_at FROM member_status_changes c JOIN members m ON m.id = c.member_id"
+    " WHERE m.telegram_id = ? AND c.changed_by IS NULL AND c.changed_at > ? ORDER BY c.changed_at"
+)
+
+
+class TooManyRegistrationsError(Exception):
+    """The person registered as often as one may in a day; they may again from `again_at`."""
+
+    def __init__(self, telegram_id: int, limit: int, again_at: datetime) -> None:
+        super().__init__(f"{telegram_id} registered {limit} times in {REGISTRATION_WINDOW}")
+        self.telegram_id = telegram_id
+        self.limit = limit
+        self.again_at = again_at
+
+
+def registration_reopens(registrations: list[datetime], limit: int) -> datetime | None:
+    """Return when a person with these recent registrations may register again; None if now."""
+    if len(registrations) < limit:
+        return None
+    return sorted(registrations)[len(registrations) - limit] + REGISTRATION_WINDOW
 
 
 def _member(row: sqlite3.Row) -> Member:
@@ -66,12 +93,19 @@ class Members:
         row = await self._db.fetch_one(f"SELECT {_COLUMNS} FROM members WHERE id = ?", (member_id,))
         return None if row is None else _member(row)
 
-    async def register_artisan(self, telegram_id: int, application: ArtisanApplication) -> Member:
-        """Register (or re-register after a rejection) an artisan, pending approval."""
+    async def register_artisan(
+        self, telegram_id: int, application: ArtisanApplication, *, limit: int | None = None
+    ) -> Member:
+        """Register (or re-register after a rejection) an artisan, pending approval.
+
+        Raises TooManyRegistrationsError when the person already registered `limit` times in
+        the last 24 hours.
+        """
         return await self._register(
             telegram_id,
             Role.ARTISAN,
             MemberStatus.PENDING,
+            limit,
             {
                 "name": application.name,
                 "village": application.village,
@@ -83,14 +117,23 @@ class Members:
         )
 
     async def register_buyer(
-        self, telegram_id: int, application: BuyerApplication, *, needs_approval: bool
+        self,
+        telegram_id: int,
+        application: BuyerApplication,
+        *,
+        needs_approval: bool,
+        limit: int | None = None,
     ) -> Member:
-        """Register a buyer: active at once unless approval is required."""
+        """Register a buyer: active at once unless approval is required.
+
+        Raises TooManyRegistrationsError as register_artisan does.
+        """
         status = MemberStatus.PENDING if needs_approval else MemberStatus.ACTIVE
         return await self._register(
             telegram_id,
             Role.BUYER,
             status,
+            limit,
             {
                 "name": application.name,
                 "company": application.company,
@@ -102,7 +145,12 @@ class Members:
         )
 
     async def _register(
-        self, telegram_id: int, role: Role, status: MemberStatus, fields: dict[str, str | None]
+        self,
+        telegram_id: int,
+        role: Role,
+        status: MemberStatus,
+        limit: int | None,
+        fields: dict[str, str | None],
     ) -> Member:
         now = now_text()
         async with self._db.transaction() as connection:
@@ -113,6 +161,15 @@ class Members:
             ):
                 # Registering twice (a redelivered confirm) must not reset an active member.
                 return existing
+            # Only a new registration counts: a pending one sent again (a redelivered confirm)
+            # is the same registration. Counted in the transaction that writes it.
+            if limit is not None and (existing is None or existing.status != status):
+                since = _day_before(now)
+                async with connection.execute(_REGISTRATIONS_SINCE, (telegram_id, since)) as c:
+                    times = [datetime.fromisoformat(row[0]) for row in await c.fetchall()]
+                again_at = registration_reopens(times, limit)
+                if again_at is not None:
+                    raise TooManyRegistrationsError(telegram_id, limit, again_at)
             values = {**fields, "telegram_id": telegram_id, "role": role, "status": status}
             await connection.execute(
                 "INSERT INTO members (telegram_id, role, status, name, village, workshop, phone,"
@@ -133,6 +190,12 @@ class Members:
                     connection, member.id, existing.status if existing else None, status, None
                 )
             return member
+
+    async def recent_registrations(self, telegram_id: int) -> list[datetime]:
+        """Return when this person registered themself in the last 24 hours, oldest first."""
+        since = _day_before(now_text())
+        rows = await self._db.fetch_all(_REGISTRATIONS_SINCE, (telegram_id, since))
+        return [datetime.fromisoformat(row[0]) for row in rows]
 
     async def change_status(
         self, member_id: int, to_status: MemberStatus, *, expected: MemberStatus, by: int
@@ -200,6 +263,12 @@ class Members:
             "SELECT chat_id, message_id FROM approval_messages WHERE member_id = ?", (member_id,)
         )
         return [(int(row[0]), int(row[1])) for row in rows]
+
+
+def _day_before(now: str) -> str:
+    """The stored time one registration window before `now`, comparable as text."""
+    moment = datetime.fromisoformat(now) - REGISTRATION_WINDOW
+    return moment.isoformat(timespec="seconds")
 
 
 async def _fetch(connection: aiosqlite.Connection, where: str, value: int) -> Member | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import aiosqlite
 
 from storage.clock import now_text
@@ -15,6 +17,14 @@ from storage.order_queries import COLUMNS, VIEW, WAITING, available_stock, fetch
 from storage.stock import move_stock
 
 BACKORDER_FILLED = "backorder filled"
+# How long an order the buyer cancelled before a decision still counts as undecided: its card
+# reached every admin all the same, and cancelling must not free a place for another at once.
+WITHDRAWN_COUNTS_FOR = timedelta(hours=24)
+_UNDECIDED_OF_BUYER = (
+    "SELECT COUNT(*) FROM orders o JOIN members m ON m.id = o.buyer_id WHERE o.buyer_id = ?"
+    " AND (o.status = 'requested' OR (o.status = 'cancelled' AND o.decided_at IS NULL"
+    " AND o.closed_by = m.telegram_id AND o.closed_at > ?))"
+)
 
 
 class NotAnActiveBuyerError(Exception):
@@ -33,6 +43,15 @@ class ModelNotOrderableError(Exception):
         self.model_id = model_id
 
 
+class TooManyWaitingOrdersError(Exception):
+    """The buyer already has as many undecided orders as one may have."""
+
+    def __init__(self, buyer_id: int, limit: int) -> None:
+        super().__init__(f"buyer {buyer_id} already has {limit} undecided orders")
+        self.buyer_id = buyer_id
+        self.limit = limit
+
+
 class Orders(OrderDecisions, OrderDemand):
     """Reads and writes orders and the stock they set aside."""
 
@@ -47,11 +66,14 @@ class Orders(OrderDecisions, OrderDemand):
         *,
         note: str | None = None,
         client_key: str | None = None,
+        max_waiting: int | None = None,
     ) -> tuple[Order, bool]:
         """Record a buyer's request at the model's current price; True if newly created.
 
         With a client_key already used, the order made then is returned with False and nothing
-        is written. Raises NotAnActiveBuyerError or ModelNotOrderableError.
+        is written. Raises NotAnActiveBuyerError, ModelNotOrderableError, or
+        TooManyWaitingOrdersError when the buyer already has `max_waiting` undecided orders
+        (see undecided_count).
         """
         if quantity < 1:
             raise ValueError("an order is of at least one drum")
@@ -64,6 +86,13 @@ class Orders(OrderDecisions, OrderDemand):
                         raise ValueError("this client_key belongs to another buyer's order")
                     return existing, False
             await check_active_buyer(connection, buyer_id)
+            # Counted in the transaction that writes, so two Sends at once cannot both pass.
+            if max_waiting is not None:
+                params = (buyer_id, _withdrawn_since())
+                async with connection.execute(_UNDECIDED_OF_BUYER, params) as cursor:
+                    undecided = await cursor.fetchone()
+                if undecided is not None and int(undecided[0]) >= max_waiting:
+                    raise TooManyWaitingOrdersError(buyer_id, max_waiting)
             async with connection.execute(
                 "SELECT buyer_price FROM drum_models WHERE id = ? AND active = 1", (model_id,)
             ) as cursor:
@@ -107,6 +136,11 @@ class Orders(OrderDecisions, OrderDemand):
                 "SELECT COUNT(*) FROM orders WHERE buyer_id = ?", (buyer_id,)
             )
         )
+
+    async def undecided_count(self, buyer_id: int) -> int:
+        """Count a buyer's orders waiting for a decision or cancelled by them before one, lately."""
+        params = (buyer_id, _withdrawn_since())
+        return int(await self._db.fetch_value(_UNDECIDED_OF_BUYER, params))
 
     async def requested(self, *, limit: int = 10, offset: int = 0) -> list[OrderView]:
         """Return one page of orders waiting for an admin's decision, oldest first."""
@@ -210,6 +244,12 @@ class Orders(OrderDecisions, OrderDemand):
             "SELECT chat_id, message_id FROM order_messages WHERE order_id = ?", (order_id,)
         )
         return [(int(row[0]), int(row[1])) for row in rows]
+
+
+def _withdrawn_since() -> str:
+    """The stored time from which a withdrawn order still counts, comparable as text."""
+    moment = datetime.fromisoformat(now_text()) - WITHDRAWN_COUNTS_FOR
+    return moment.isoformat(timespec="seconds")
 
 
 async def check_active_buyer(connection: aiosqlite.Connection, member_id: int) -> None:

@@ -13,6 +13,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from bot.emulator import Person
 from bot.emulator.world import ChatMessage
 from bot.i18n import translator
 from bot.spreadsheets import (
@@ -38,6 +39,8 @@ from storage.models.orders import OrderOutcome
 from storage.models.reports import ReportStatus
 from storage.models.stock import StockMovementKind
 from tests.conftest import ADMIN_ANI, ADMIN_BUDI, Clock, RunningBot, active_artisan, active_buyer
+from tests.test_ordering import MODEL as ORDERED
+from tests.test_ordering import add_stock, opened, place_order
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 OCTOBER = Span(date(2026, 10, 1), 1)
@@ -317,7 +320,8 @@ async def test_the_workbook_holds_a_sheet_per_table_with_typed_cells(
     assert paid_on.value == datetime(2026, 10, 5) and paid_on.number_format == "yyyy-mm-dd"
     members = _sheet(book, "Members")
     phones = {row[2]: row[5] for row in members.iter_rows(min_row=2, values_only=True)}
-    assert phones == {"Sri": "+62812100", "Budi": "+62812101", "Li Wei": None}
+    # A text cell starting with "+" would be a formula once edited: the quote keeps it text.
+    assert phones == {"Sri": "'+62812100", "Budi": "'+62812101", "Li Wei": None}
 
 
 def _sheet(book: Workbook, title: str) -> Worksheet:
@@ -559,3 +563,125 @@ async def test_non_admins_are_refused_and_nothing_is_sent(bot: RunningBot) -> No
         await sri.press(data, sri.last)
         assert "hanya admin koperasi" in sri.callback_answers[-1]["text"]
     assert len(sri.inbox) == before and _documents(sri.inbox) == []
+
+
+# Formula injection
+
+
+HOSTILE_NAME = "=cmd|' /C calc'!A0 Li"
+HOSTILE_COMPANY = "+SUM(1;2)"
+HOSTILE_NOTE = "@SUM(1+1)*cmd|' /C calc'!A0"
+HOSTILE_WORKSHOP = '=HYPERLINK("http://x","y")'
+HOSTILE_REASON = "-2+3+cmd|' /C calc'!A0"
+
+
+async def _hostile_members_order_and_correction(bot: RunningBot) -> None:
+    """A buyer and an artisan registered, and an order noted, with formulas for answers."""
+    ani = bot.admin()
+    sri = bot.person(1001, "Sri", "id")
+    await sri.send("/start")
+    await sri.tap("Saya perajin")
+    await sri.send("Sri Wahyuni")
+    await sri.tap("Jiwut")
+    await sri.send(HOSTILE_WORKSHOP)
+    await sri.tap("Lewati")
+    await sri.tap("Kirim pendaftaran")
+    await ani.tap("Setujui", ani.last)
+    li = bot.person(2001, "Li", "en")
+    await li.send("/start")
+    await li.tap("I am a buyer")
+    await li.send(HOSTILE_NAME)
+    await li.send(HOSTILE_COMPANY)
+    await li.tap("China")
+    await li.tap("Create my account")
+    await add_stock(bot, 10)
+    await place_order(li, bot, 2, note=HOSTILE_NOTE)
+    async with opened(bot) as storage:
+        model = await _model(storage, ORDERED)
+        assert await storage.stock.correct(model.id, -3, HOSTILE_REASON, by=ADMIN_ANI)
+
+
+async def _export_this_month(bot: RunningBot, admin: Person, label: str) -> None:
+    """Ask for this month's files in the format so labelled; wait until they are all sent."""
+
+    def summaries() -> int:
+        return sum("✅" in message.plain for message in bot.emulator.messages(admin.user_id))
+
+    before = summaries()
+    await admin.send("/export")
+    await admin.tap("This month")
+    await admin.tap(label)
+    await bot.emulator.wait_until(lambda: summaries() > before, within=20)
+
+
+async def _export_both_ways(bot: RunningBot) -> tuple[Workbook, dict[str, list[dict[str, str]]]]:
+    """Budi's workbook and CSV files of this month, the CSV files read by their headers."""
+    budi = bot.admin(ADMIN_BUDI, "Budi", language_code="en")
+    await _export_this_month(bot, budi, "Excel workbook")
+    await _export_this_month(bot, budi, "CSV files")
+    contents = []
+    for document in _documents(budi.inbox):
+        stored = bot.emulator.find_file(document["file_id"])
+        assert stored is not None
+        contents.append(stored.data)
+    book = load_workbook(io.BytesIO(contents[0]))
+    tables = {
+        name: list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+        for name, data in zip(TABLES, contents[1:], strict=True)
+    }
+    return book, tables
+
+
+async def test_text_that_would_start_a_formula_is_quoted_and_numbers_stay_numbers(
+    bot: RunningBot,
+) -> None:
+    await _hostile_members_order_and_correction(bot)
+    book, tables = await _export_both_ways(bot)
+    # The CSV files: each hostile text behind a quote, the numbers as they were.
+    [order] = tables["orders"]
+    assert (order["Buyer"], order["Company"], order["Note"]) == (
+        f"'{HOSTILE_NAME}",
+        f"'{HOSTILE_COMPANY}",
+        f"'{HOSTILE_NOTE}",
+    )
+    assert (order["Quantity"], order["Reserved"]) == ("2", "0")
+    members = {row["Role"]: row for row in tables["members"] if row["Name"] != "Stok"}
+    assert members["buyer"]["Name"] == f"'{HOSTILE_NAME}"
+    assert members["artisan"]["Workshop"] == f"'{HOSTILE_WORKSHOP}"
+    [correction] = [row for row in tables["stock"] if row["Kind"] == "correction"]
+    assert correction["On hand change"] == "-3" and correction["Reason"] == f"'{HOSTILE_REASON}"
+    # The workbook: the same texts behind the same quote, the numbers typed, no formula at all.
+    sheet = _sheet(book, "Orders")
+    header = [cell.value for cell in sheet[1]]
+    cells = dict(zip(header, sheet[2], strict=True))
+    assert cells["Buyer"].value == f"'{HOSTILE_NAME}" and cells["Buyer"].data_type == "s"
+    assert cells["Company"].value == f"'{HOSTILE_COMPANY}"
+    assert cells["Note"].value == f"'{HOSTILE_NOTE}"
+    assert cells["Quantity"].value == 2 and cells["Quantity"].data_type == "n"
+    members_sheet = _sheet(book, "Members")
+    texts = {cell.value for row in members_sheet.iter_rows(min_row=2) for cell in row}
+    assert {f"'{HOSTILE_NAME}", f"'{HOSTILE_WORKSHOP}"} <= texts
+    stock = _sheet(book, "Stock ledger")
+    [moved] = [row for row in stock.iter_rows(min_row=2) if row[2].value == "correction"]
+    assert moved[3].value == -3 and moved[3].data_type == "n"
+    assert moved[7].value == f"'{HOSTILE_REASON}"
+    written = [cell for sheet in book.worksheets for row in sheet.rows for cell in row]
+    assert all(cell.data_type != "f" for cell in written)
+
+
+def test_every_start_of_a_formula_is_quoted_in_text_columns_only() -> None:
+    starts = ["=1+1", "+1", "-1", "@A1", "\tx", "\rx"]
+    table = Table(
+        "t",
+        "T",
+        [Column("Text"), Column("Change", Kind.INTEGER)],
+        [(text, -3) for text in starts] + [("plain - text", -1)],
+    )
+    rows = list(csv.reader(io.StringIO(build_csv(table).decode("utf-8-sig"), newline="")))
+    assert [row[0] for row in rows[1:]] == [f"'{text}" for text in starts] + ["plain - text"]
+    assert [row[1] for row in rows[1:]] == ["-3"] * len(starts) + ["-1"]
+    sheet = load_workbook(io.BytesIO(build_workbook([table]))).worksheets[0]
+    assert isinstance(sheet, Worksheet)
+    values = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert all(str(text).startswith("'") for text, _ in values[:-1])
+    assert [change for _, change in values] == [-3] * len(starts) + [-1]

@@ -25,6 +25,7 @@ from bot.replies import MAX_RETRIES
 from bot.serve import serve
 from handlers.members.artisan_registration import SUBMIT, VILLAGE_PREFIX
 from handlers.members.menu import CHOOSE_ARTISAN
+from storage.state import StateStore
 from tests.conftest import ADMIN_ANI, ADMIN_BUDI, TOKEN, RunningBot
 from tests.test_durability import STARTUP_SECONDS, BotProcess
 from tests.test_modes import webhook_settings
@@ -581,21 +582,28 @@ async def until(condition: Callable[[], bool], within: float = SETTLED) -> None:
         await asyncio.sleep(0.05)
 
 
-async def test_past_a_stuck_person_over_50_updates_are_answered_through_the_spool(
+async def sixty_behind_a_stuck_person(
     bot: RunningBot,
-) -> None:
+) -> tuple[Person, list[Person], int, list[int]]:
+    """One person's reply held by 429s for their chat, then 60 updates from 20 others."""
     emulator = bot.emulator
-    path = bot.settings.db_path
     stuck = bot.person(5000, "Macet", "id")
     people = [bot.person(6000 + i, f"P{i}", "id") for i in range(20)]
     # The stuck person's reply waits 8 s for their chat, inside their own lane.
     emulator.inject("sendMessage", "429", chat_id=stuck.user_id, count=None, retry_after=8)
     held = emulator.send_text(stuck.user_id, "/help")
     await emulator.wait_until(lambda: refused(emulator, stuck.user_id) >= 1, SETTLED)
-
     others = [emulator.send_text(p.user_id, text) for p in people for text in ("/start", "/help")]
     others += [emulator.send_text(p.user_id, "/profile") for p in people]
     assert len(others) == 60
+    return stuck, people, held, others
+
+
+async def test_past_a_stuck_person_over_50_updates_are_answered_through_the_spool(
+    bot: RunningBot,
+) -> None:
+    emulator, path = bot.emulator, bot.settings.db_path
+    stuck, people, held, others = await sixty_behind_a_stuck_person(bot)
     # Everyone else is answered and confirmed, although an older update is not finished...
     await emulator.wait_until(lambda: all(len(p.inbox) == 3 for p in people), SETTLED)
     await all_confirmed(emulator, others, SETTLED)
@@ -621,6 +629,32 @@ async def test_past_a_stuck_person_over_50_updates_are_answered_through_the_spoo
     assert len(replies) == 1
     assert [m.plain.split("\n")[0] for m in stuck.inbox] == [HELP, HELP]
     assert refused(emulator, stuck.user_id) == tries
+
+
+async def test_a_spool_kept_out_by_a_lock_is_tried_again_and_nobody_waits_for_it(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_spool = StateStore.spool
+    refused_spools: list[int] = []
+
+    async def locked_twice(self: StateStore, updates: list[tuple[int, str]]) -> None:
+        if len(refused_spools) < 2:
+            refused_spools.append(len(updates))
+            raise sqlite3.OperationalError("database is locked")
+        await real_spool(self, updates)
+
+    monkeypatch.setattr(StateStore, "spool", locked_twice)
+    emulator, path = bot.emulator, bot.settings.db_path
+    stuck, people, held, others = await sixty_behind_a_stuck_person(bot)
+    await emulator.wait_until(lambda: all(len(p.inbox) == 3 for p in people), SETTLED)
+    await all_confirmed(emulator, others, SETTLED)
+    # The lock refused the spool twice; the bot went on and spooled at a later turn.
+    assert len(refused_spools) == 2
+    await until(lambda: spooled(path) == [held])
+    assert emulator.is_confirmed(held)
+    emulator.clear_faults()
+    await until(lambda: processed(path, [held]) == {held})
+    assert [m.plain.split("\n")[0] for m in stuck.inbox] == [HELP]
 
 
 async def test_spooled_updates_survive_kill_9_and_are_processed_once_after_restart(

@@ -16,7 +16,6 @@ from handlers.announcements.draft import (
     COMPOSING,
     CONFIRM,
     MAX_CAPTION,
-    MAX_TEXT,
     MESSAGE,
     NEW,
     OTHER,
@@ -35,13 +34,14 @@ from handlers.announcements.schedule import AT_PATTERN, ask_when, not_a_moment, 
 from handlers.announcements.screens import LIST, PREFIX, audience_name
 from handlers.common import Button, answer_button, column, reply, show
 from handlers.flow import END
+from handlers.pages import MAX_TEXT
 from storage.models.broadcasts import Audience
 
 CHOOSE = f"{PREFIX}aud:"
 CHOOSE_VILLAGE = f"{PREFIX}vil:"
 OTHER_VERSION = f"{PREFIX}other:"
 AUDIENCE_PATTERN = re.compile(rf"^{CHOOSE}(everyone|artisans|buyers|village|pending)$")
-VILLAGE_PATTERN = re.compile(rf"^{CHOOSE_VILLAGE}(\d{{1,3}})$")
+VILLAGE_PATTERN = re.compile(rf"^{CHOOSE_VILLAGE}([0-9]{{1,3}})$")
 OTHER_PATTERN = re.compile(rf"^{OTHER_VERSION}(add|one)$")
 # A keyboard holds at most 100 buttons; the village screen keeps room for Back and Cancel.
 MAX_VILLAGES = 90

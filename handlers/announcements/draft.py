@@ -10,14 +10,14 @@ from bot.i18n import Translator
 from handlers.announcements.screens import PREFIX, progress_screen
 from handlers.common import Button, reply
 from handlers.flow import Flow
+from handlers.pages import MAX_TEXT, utf16_length
 from storage.models.broadcasts import Audience, BroadcastDraft, BroadcastSummary
 
 AUDIENCE, VILLAGE, MESSAGE, OTHER, OTHER_TEXT, CONFIRM, WHEN = range(7)
 
 NEW = f"{PREFIX}new"
 CANCEL = f"{PREFIX}cancel"
-# Telegram's limits, in UTF-16 code units, for a text and for a photo's caption.
-MAX_TEXT = 4096
+# Telegram's limit, in UTF-16 code units, for a photo's caption (MAX_TEXT is a text's).
 MAX_CAPTION = 1024
 
 COMPOSING = Flow(
@@ -37,11 +37,6 @@ def cancel_button(t: Translator) -> Button:
 def other_locale(locale: str) -> str:
     """The other of the bot's two languages."""
     return "en" if locale == "id" else "id"
-
-
-def utf16_length(text: str) -> int:
-    """Count text as Telegram does, in UTF-16 code units (an emoji may count two)."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 def too_long(t: Translator, text: str, *, caption: bool) -> str | None:

@@ -18,8 +18,9 @@ from handlers.announcements.screens import (
     progress_screen,
     status_name,
 )
-from handlers.common import Button, answer_button, column, esc, refuse_unless_admin, show
+from handlers.common import answer_button, esc, keyboard, refuse_unless_admin, show
 from handlers.members.menu import MAIN_MENU
+from handlers.pages import Entry, first_page
 from storage.models.broadcasts import BroadcastSummary
 
 LIST_SIZE = 10
@@ -60,20 +61,21 @@ async def show_list(update: Update, context: BotContext) -> None:
     await answer_button(update)
     t = context.t
     recent = await context.storage.broadcasts.recent(LIST_SIZE)
-    lines = [t._("📣 <b>Announcements</b>")]
-    if recent:
-        lines.extend(["", *(_item(context, summary) + "\n" for summary in recent)])
-    else:
-        lines.append(t._("No announcements yet."))
-    buttons: list[Button] = [(t._("🆕 New announcement"), NEW)]
-    for summary in recent:
-        label = t._("{reference} · {status}").format(
-            reference=summary.broadcast.reference,
-            status=status_name(t, summary.broadcast.status),
-        )
-        buttons.append((label, f"{PREFIX}open:{summary.broadcast.id}"))
-    buttons.append((t._("⬅️ Menu"), MAIN_MENU))
-    await show(update, context, "\n".join(lines).rstrip(), column(buttons))
+    entries = [_entry(context, summary) for summary in recent]
+    header = t._("📣 <b>Announcements</b>")
+    if not entries:
+        header += "\n" + t._("No announcements yet.")
+    page = first_page(t, entries, header=header, separator="\n\n")
+    rows = [[(t._("🆕 New announcement"), NEW)], *page.rows, [(t._("⬅️ Menu"), MAIN_MENU)]]
+    await show(update, context, page.text, keyboard(rows))
+
+
+def _entry(context: BotContext, summary: BroadcastSummary) -> Entry:
+    t, broadcast = context.t, summary.broadcast
+    label = t._("{reference} · {status}").format(
+        reference=broadcast.reference, status=status_name(t, broadcast.status)
+    )
+    return Entry(_item(context, summary), (label, f"{PREFIX}open:{broadcast.id}"))
 
 
 def _screen(

@@ -24,16 +24,16 @@ from handlers.common import Button, answer_button, keyboard, reply
 from storage.clock import utc_now
 
 AT = f"{PREFIX}at:"
-AT_PATTERN = re.compile(rf"^{AT}([01]):(\d{{2}})$")
+AT_PATTERN = re.compile(rf"^{AT}([01]):([0-9]{{2}})$")
 MAX_DAYS_AHEAD = 60
 # The quick choices offered: (days from today, hour); those already past are left out.
 QUICK = ((0, 19), (1, 7), (1, 19))
 # Without a year, a date more than this far back means the same date next year.
 _LAST_YEAR = timedelta(days=183)
 _MOMENT = re.compile(
-    r"^(?:(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})"
-    r"|(?P<day2>\d{1,2})(?P<sep>[-/.])(?P<month2>\d{1,2})(?:(?P=sep)(?P<year2>\d{4}))?)"
-    r"\s+(?P<hour>\d{1,2})[:.](?P<minute>\d{2})$"
+    r"^(?:(?P<year>[0-9]{4})-(?P<month>[0-9]{1,2})-(?P<day>[0-9]{1,2})"
+    r"|(?P<day2>[0-9]{1,2})(?P<sep>[-/.])(?P<month2>[0-9]{1,2})(?:(?P=sep)(?P<year2>[0-9]{4}))?)"
+    r"\s+(?P<hour>[0-9]{1,2})[:.](?P<minute>[0-9]{2})$"
 )
 
 

@@ -16,7 +16,7 @@ RESUME = f"{PREFIX}resume:"
 STOP = f"{PREFIX}stop:"
 OPEN = f"{PREFIX}open:"
 LIST = f"{PREFIX}list"
-ACTION_PATTERN = rf"^{PREFIX}(pause|resume|stop|open):\d{{1,9}}$"
+ACTION_PATTERN = rf"^{PREFIX}(pause|resume|stop|open):[0-9]{{1,9}}$"
 
 
 def audience_name(t: Translator, audience: Audience, village: str | None) -> str:

@@ -33,8 +33,9 @@ from handlers.catalogue.common import (
     tell_gone,
 )
 from handlers.catalogue.drums import model_name
-from handlers.common import Button, answer_button, column, keyboard, page_buttons, reply, show
+from handlers.common import answer_button, column, keyboard, page_buttons, reply, show
 from handlers.members.menu import CATALOGUE, MAIN_MENU
+from handlers.pages import Entry, paginate, pick
 from storage.models.catalogue import DrumModel
 
 
@@ -52,29 +53,30 @@ async def show_list_page(update: Update, context: BotContext) -> None:
     await _show_page(update, context, matched_id(context))
 
 
-async def _show_page(update: Update, context: BotContext, page: int) -> None:
+async def _show_page(update: Update, context: BotContext, number: int) -> None:
     t = context.t
     models = await listed_models(context)
-    pages = max(1, -(-len(models) // PAGE_SIZE))
-    page = min(page, pages - 1)
-    shown = models[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
     active = sum(model.active for model in models)
-    lines = [
-        t._("🪘 <b>Catalogue</b>"),
-        t._("Active: {active} · retired: {retired}").format(
-            active=t.number(active), retired=t.number(len(models) - active)
-        ),
-        t._("Artisan rate / buyer price per drum:"),
-        "",
-        *(_line(context, model) for model in shown),
-        "",
-        t._("Tap a model to open it."),
+    header = "\n".join(
+        [
+            t._("🪘 <b>Catalogue</b>"),
+            t._("Active: {active} · retired: {retired}").format(
+                active=t.number(active), retired=t.number(len(models) - active)
+            ),
+            t._("Artisan rate / buyer price per drum:"),
+            "",
+        ]
+    )
+    entries = [
+        Entry(_line(context, model), (_label(context, model), f"{OPEN}{model.id}"))
+        for model in models
     ]
-    rows: list[list[Button]] = [[(_label(context, model), f"{OPEN}{model.id}")] for model in shown]
-    rows += page_buttons(t, LIST, page, more=page + 1 < pages)
+    footer = "\n" + t._("Tap a model to open it.")
+    page = pick(paginate(entries, header=header, footer=footer, per_page=PAGE_SIZE), number)
+    rows = [*page.rows, *page_buttons(t, LIST, page.number, more=page.more)]
     rows.append([(t._("🆕 Add a model"), ADD)])
     rows.append([(t._("⬅️ Menu"), MAIN_MENU)])
-    await show(update, context, "\n".join(lines), keyboard(rows))
+    await show(update, context, page.text, keyboard(rows))
 
 
 def _line(context: BotContext, model: DrumModel) -> str:
@@ -226,7 +228,7 @@ def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
         *edit.handlers(),
         CommandHandler("catalogue", show_catalogue, filters=filters.ChatType.PRIVATE),
         CallbackQueryHandler(show_catalogue, pattern=f"^{CATALOGUE}$"),
-        CallbackQueryHandler(show_list_page, pattern=rf"^{LIST}(\d{{1,4}})$"),
+        CallbackQueryHandler(show_list_page, pattern=rf"^{LIST}([0-9]{{1,4}})$"),
         CallbackQueryHandler(open_model, pattern=rf"^{OPEN}{ID}$"),
         CallbackQueryHandler(show_photo, pattern=rf"^{SHOW_PHOTO}{ID}$"),
         CallbackQueryHandler(ask_retire, pattern=rf"^{ASK_RETIRE}{ID}$"),

@@ -32,7 +32,7 @@ ADD = "cat:add"
 CHANGE_RATE = "cat:rate:"
 CHANGE_PRICE = "cat:price:"
 ATTACH_PHOTO = "cat:photo:"
-ID = r"(\d{1,9})"
+ID = r"([0-9]{1,9})"
 
 Step = Callable[[Update, BotContext], Coroutine[Any, Any, object]]
 

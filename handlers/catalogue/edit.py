@@ -332,5 +332,5 @@ def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
             },
             cancel=cancel,
         ),
-        CallbackQueryHandler(undo_prices, pattern=rf"^{UNDO_PRICES}{ID}:(\d{{1,6}})$"),
+        CallbackQueryHandler(undo_prices, pattern=rf"^{UNDO_PRICES}{ID}:([0-9]{{1,6}})$"),
     ]

@@ -14,16 +14,17 @@ from handlers.catalogue.shop_cards import (
     ALL,
     CARD_PATTERN,
     FILTERS,
+    STOCK_PATTERN,
     Card,
     browse_refusal,
     card_keyboard,
     card_text,
     empty_card,
-    stock_keyboard,
-    stock_text,
+    stock_screen,
 )
 from handlers.common import answer_button, answer_or_reply, show
-from handlers.members.menu import BROWSE, BUYER_STOCK
+from handlers.members.menu import BROWSE
+from handlers.pages import tapped_page
 
 logger = logging.getLogger(__name__)
 
@@ -135,14 +136,15 @@ async def _replace(update: Update, context: BotContext, card: Card) -> None:
 
 
 async def available(update: Update, context: BotContext) -> None:
-    """List the drums available now per model, grouped by size, with the total."""
+    """List the drums available now per model, grouped by size, with the total, by pages."""
     refusal = browse_refusal(context)
     if refusal is not None:
         await answer_or_reply(update, context, refusal)
         return
     await answer_button(update)
     offers = await context.storage.offers.active()
-    await show(update, context, stock_text(context.t, offers), stock_keyboard(context.t))
+    page = tapped_page(update, STOCK_PATTERN)
+    await show(update, context, *stock_screen(context.t, offers, page))
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
@@ -152,7 +154,7 @@ def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
         CallbackQueryHandler(browse, pattern=f"^{BROWSE}$"),
         CallbackQueryHandler(turn, pattern=CARD_PATTERN),
         CommandHandler("available", available, filters=PRIVATE),
-        CallbackQueryHandler(available, pattern=f"^{BUYER_STOCK}$"),
+        CallbackQueryHandler(available, pattern=STOCK_PATTERN),
         # Any other shop: button is malformed or tampered with.
         CallbackQueryHandler(stray, pattern="^shop:"),
     ]

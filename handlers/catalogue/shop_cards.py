@@ -18,8 +18,9 @@ from handlers.catalogue.drums import (
     wood_name,
 )
 from handlers.catalogue.prices import price_lines
-from handlers.common import Button, esc, keyboard
+from handlers.common import Button, esc, keyboard, page_buttons
 from handlers.members.menu import BROWSE, BUYER_STOCK, MAIN_MENU
+from handlers.pages import Entry, paginate, pick
 from storage.models.catalogue import DrumSize
 from storage.models.exchange_rates import Currency, ExchangeRate
 from storage.models.members import MemberStatus, Role
@@ -27,7 +28,9 @@ from storage.models.offers import Makers, Offer
 
 # A card's buttons carry the size filter and the position in the filtered list: shop:c:m:2.
 CARD = "shop:c:"
-CARD_PATTERN = re.compile(r"^shop:c:([asml]):(\d{1,4})$")
+CARD_PATTERN = re.compile(r"^shop:c:([asml]):([0-9]{1,4})$")
+STOCK_PAGE = f"{BUYER_STOCK}:"
+STOCK_PATTERN = re.compile(rf"^{BUYER_STOCK}(?::([0-9]{{1,6}}))?$")
 ALL = "a"
 FILTERS: dict[str, DrumSize | None] = {
     ALL: None,
@@ -184,49 +187,44 @@ def empty_card(t: Translator, size_filter: str) -> Card:
     return Card(text, keyboard([_filter_row(t, size_filter), [(t._("⬅️ Menu"), MAIN_MENU)]]))
 
 
-def stock_text(t: Translator, offers: list[Offer]) -> str:
-    """Drums available now per active model, grouped by size, with the total."""
-    lines = [t._("📦 <b>Drums available now</b>")]
+def stock_screen(
+    t: Translator, offers: list[Offer], number: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    """A page of the drums available now per active model, grouped by size, with the total."""
+    entries: list[Entry] = []
     for size in DrumSize:
         in_size = [offer for offer in offers if offer.model.size is size]
         if not in_size:
             continue
-        lines.append("")
-        lines.append(
-            t._("<b>{size}</b> · {details}").format(
-                size=size_name(t, size).capitalize(), details=size_details(t, size)
-            )
+        heading = "\n" + t._("<b>{size}</b> · {details}").format(
+            size=size_name(t, size).capitalize(), details=size_details(t, size)
         )
         ready = [offer for offer in in_size if offer.available > 0]
         for offer in ready:
-            lines.append(
-                t._("• {model}: <b>{count}</b>").format(
-                    model=model_name(t, offer.model), count=t.number(offer.available)
-                )
+            line = t._("• {model}: <b>{count}</b>").format(
+                model=model_name(t, offer.model), count=t.number(offer.available)
             )
+            entries.append(Entry(line, heading=heading))
         if not ready:
-            lines.append(t._("• none available now"))
+            entries.append(Entry(t._("• none available now"), heading=heading))
     total = sum(max(offer.available, 0) for offer in offers)
-    lines.append("")
-    lines.append(
+    footer = [
+        "",
         t.ngettext("<b>Total: {count} drum</b>", "<b>Total: {count} drums</b>", total).format(
             count=t.number(total)
-        )
-    )
-    lines.append(
+        ),
         t._(
             "Models not listed can still be ordered from the catalogue: "
             "the workshops make them for you."
-        )
+        ),
+    ]
+    page = pick(
+        paginate(entries, header=t._("📦 <b>Drums available now</b>"), footer="\n".join(footer)),
+        number,
     )
-    return "\n".join(lines)
-
-
-def stock_keyboard(t: Translator) -> InlineKeyboardMarkup:
-    """The stock list's buttons: refresh it, open the catalogue, or go back to the menu."""
-    return keyboard(
-        [
-            [(t._("🔄 Refresh"), BUYER_STOCK), (t._("🪘 Catalogue"), BROWSE)],
-            [(t._("⬅️ Menu"), MAIN_MENU)],
-        ]
-    )
+    rows = [
+        *page_buttons(t, STOCK_PAGE, page.number, more=page.more),
+        [(t._("🔄 Refresh"), BUYER_STOCK), (t._("🪘 Catalogue"), BROWSE)],
+        [(t._("⬅️ Menu"), MAIN_MENU)],
+    ]
+    return page.text, keyboard(rows)

@@ -26,12 +26,14 @@ from handlers.common import (
     answer_or_reply,
     column,
     keyboard,
+    page_buttons,
     parse_quantity,
     reply,
     show,
 )
 from handlers.flow import Flow
 from handlers.members.menu import BROWSE, MAIN_MENU, WATCHES
+from handlers.pages import Entry, paginate, pick, tapped_page
 from storage.models.members import MemberStatus, Role
 from storage.models.offers import Offer
 
@@ -40,9 +42,11 @@ QUANTITY = "QUANTITY"
 PICK = "watch:q:"
 STOP = "watch:stop:"
 CANCEL = "watch:cancel"
-NEW_PATTERN = re.compile(r"^watch:new:(\d{1,9})$")
-PICK_PATTERN = re.compile(r"^watch:q:(\d{1,7})$")
-STOP_PATTERN = re.compile(r"^watch:stop:(\d{1,12})$")
+NEW_PATTERN = re.compile(r"^watch:new:([0-9]{1,9})$")
+PICK_PATTERN = re.compile(r"^watch:q:([0-9]{1,7})$")
+STOP_PATTERN = re.compile(r"^watch:stop:([0-9]{1,12})$")
+LIST_PAGE = f"{WATCHES}:"
+LIST_PATTERN = re.compile(rf"^{WATCHES}(?::([0-9]{{1,6}}))?$")
 # Quick answers: a few cartons' worth up to a container's load (about 3,500 drums).
 QUICK_QUANTITIES = (50, 100, 500, 3500)
 
@@ -209,7 +213,9 @@ async def cancel(update: Update, context: BotContext) -> object:
     return await WATCHING.leave(update, context, text, column([(context.t._("⬅️ Menu"), MAIN_MENU)]))
 
 
-async def _watches_screen(context: BotContext, member_id: int) -> tuple[str, InlineKeyboardMarkup]:
+async def _watches_screen(
+    context: BotContext, member_id: int, number: int = 0
+) -> tuple[str, InlineKeyboardMarkup]:
     t, storage = context.t, context.storage
     watches = await storage.watches.open_for_buyer(member_id)
     back = [(t._("🪘 Catalogue"), BROWSE), (t._("⬅️ Menu"), MAIN_MENU)]
@@ -219,39 +225,38 @@ async def _watches_screen(context: BotContext, member_id: int) -> tuple[str, Inl
             "to be told when enough drums are available."
         )
         return text, column(back)
-    lines = [t._("👀 <b>Models you watch</b>"), ""]
-    rows: list[list[Button]] = []
-    for number, watch in enumerate(watches, start=1):
+    entries: list[Entry] = []
+    for place, watch in enumerate(watches, start=1):
         offer = await storage.offers.get(watch.model_id)
         if offer is None:
             continue
-        lines.append(
-            t._(
-                "{number}. {model}\n   you are told at {wanted} · available now {available}"
-            ).format(
-                number=t.number(number),
-                model=model_name(t, offer.model),
-                wanted=t.number(watch.quantity),
-                available=t.number(offer.available),
-            )
+        line = t._(
+            "{number}. {model}\n   you are told at {wanted} · available now {available}"
+        ).format(
+            number=t.number(place),
+            model=model_name(t, offer.model),
+            wanted=t.number(watch.quantity),
+            available=t.number(offer.available),
         )
         stop = t._("🔕 Stop {number}: {model}").format(
-            number=t.number(number), model=model_name(t, offer.model)
+            number=t.number(place), model=model_name(t, offer.model)
         )
-        rows.append([(stop[:60], f"{STOP}{watch.id}")])
-    lines.append("")
-    lines.append(t._("I tell you once for each; tap Stop to stop watching a model."))
-    rows.append(back)
-    return "\n".join(lines), keyboard(rows)
+        entries.append(Entry(line, (stop[:60], f"{STOP}{watch.id}")))
+    header = t._("👀 <b>Models you watch</b>") + "\n"
+    footer = "\n" + t._("I tell you once for each; tap Stop to stop watching a model.")
+    page = pick(paginate(entries, header=header, footer=footer), number)
+    rows = [*page.rows, *page_buttons(t, LIST_PAGE, page.number, more=page.more), back]
+    return page.text, keyboard(rows)
 
 
 async def list_watches(update: Update, context: BotContext) -> None:
-    """List the buyer's open watches, each with a Stop button."""
+    """List the buyer's open watches, each with a Stop button, a page at a time."""
     buyer_id = await _buyer_id(update, context)
     if buyer_id is None:
         return
     await answer_button(update)
-    await show(update, context, *await _watches_screen(context, buyer_id))
+    page = tapped_page(update, LIST_PATTERN)
+    await show(update, context, *await _watches_screen(context, buyer_id, page))
 
 
 async def stop_watch(update: Update, context: BotContext) -> None:
@@ -297,7 +302,7 @@ def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     return [
         conversation(),
         CommandHandler("watching", list_watches, filters=filters.ChatType.PRIVATE),
-        CallbackQueryHandler(list_watches, pattern=f"^{WATCHES}$"),
+        CallbackQueryHandler(list_watches, pattern=LIST_PATTERN),
         CallbackQueryHandler(stop_watch, pattern=STOP_PATTERN),
         CallbackQueryHandler(stray, pattern="^watch:"),
     ]

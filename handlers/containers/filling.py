@@ -11,7 +11,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot.context import BotContext
 from bot.i18n import N_, Translator
 from handlers.catalogue.drums import model_name
-from handlers.common import Button, answer_button, keyboard, refuse_unless_admin, show
+from handlers.common import answer_button, keyboard, refuse_unless_admin, show
 from handlers.containers.screens import (
     ADD_PATTERN,
     MAX_LISTED_ORDERS,
@@ -26,6 +26,7 @@ from handlers.containers.screens import (
     order_status_name,
     show_container,
 )
+from handlers.pages import Entry, first_page
 from storage.clock import utc_now
 from storage.models.containers import Container, ContainerProgress, ContainerStatus
 from storage.models.orders import OrderChange, OrderOutcome
@@ -55,28 +56,28 @@ async def _show_choice(update: Update, context: BotContext, progress: ContainerP
         ),
         "",
     ]
-    rows: list[list[Button]] = []
-    for order_view in waiting[:MAX_LISTED_ORDERS]:
+    entries: list[Entry] = []
+    for order_view in waiting:
         order = order_view.order
         count = t.number((order.confirmed or 0) - order.shipped)
-        lines.append(
-            t._("• {reference} · {model}: {count}, {ready} ready").format(
-                reference=order.reference,
-                model=model_name(t, order_view.model),
-                count=count,
-                ready=t.number(order.reserved),
-            )
+        line = t._("• {reference} · {model}: {count}, {ready} ready").format(
+            reference=order.reference,
+            model=model_name(t, order_view.model),
+            count=count,
+            ready=t.number(order.reserved),
         )
         label = t._("\N{HEAVY PLUS SIGN} {reference} · {count}").format(
             reference=order.reference, count=count
         )
-        rows.append([(label, f"{PUT}{container.id}:{order.id}")])
+        entries.append(Entry(line, (label, f"{PUT}{container.id}:{order.id}")))
     if waiting:
-        lines.append(t._("Tap an order to put it in."))
+        footer = t._("Tap an order to put it in.")
     else:
-        lines.append(t._("This buyer has no confirmed orders waiting for a container."))
-    rows.append([(t._("⬅️ Back to the container"), f"{VIEW}{container.id}")])
-    await show(update, context, "\n".join(lines), keyboard(rows))
+        footer = t._("This buyer has no confirmed orders waiting for a container.")
+    header = "\n".join(lines)
+    page = first_page(t, entries, header=header, footer=footer, per_page=MAX_LISTED_ORDERS)
+    rows = [*page.rows, [(t._("⬅️ Back to the container"), f"{VIEW}{container.id}")]]
+    await show(update, context, page.text, keyboard(rows))
 
 
 def _refusal(t: Translator, change: OrderChange, container: Container | None) -> str:

@@ -13,6 +13,7 @@ from bot.i18n import Translator
 from handlers.catalogue.drums import model_name
 from handlers.common import Button, answer_button, esc, keyboard, refuse_unless_admin, show, today
 from handlers.members.menu import CONTAINERS, MY_CONTAINERS
+from handlers.pages import Entry, first_page
 from storage.clock import utc_now
 from storage.containers import PACE_WEEKS
 from storage.models.containers import Container, ContainerProgress, ContainerStatus, ContainerView
@@ -28,7 +29,7 @@ ASK_CANCEL = "box:qcan:"
 CANCEL = "box:can:"
 ASK_SHIP = "box:qship:"
 SHIP = "box:ship:"
-_ID = r"(\d{1,18})"
+_ID = r"([0-9]{1,18})"
 VIEW_PATTERN = re.compile(rf"^box:see:{_ID}$")
 ADD_PATTERN = re.compile(rf"^box:add:{_ID}$")
 PUT_PATTERN = re.compile(rf"^box:put:{_ID}:{_ID}$")
@@ -39,7 +40,7 @@ ASK_SHIP_PATTERN = re.compile(rf"^box:qship:{_ID}$")
 SHIP_PATTERN = re.compile(rf"^box:ship:{_ID}$")
 
 BAR_CELLS = 10
-# Enough for any real container; keeps the message under Telegram's 4096 characters.
+# Enough for any real container: the rest are counted, not listed.
 MAX_LISTED_ORDERS = 30
 
 
@@ -183,13 +184,11 @@ def progress_text(t: Translator, progress: ContainerProgress, on: date, *, for_a
     lines.append(t._("Shipped: <b>{count}</b>").format(count=t.number(progress.shipped)))
     if container.status is ContainerStatus.OPEN:
         lines += ["", estimate_line(t, progress, on)]
-    if progress.orders:
-        lines += ["", t._("<b>Orders</b>")]
-        lines += [_order_line(t, view) for view in progress.orders[:MAX_LISTED_ORDERS]]
-        hidden = len(progress.orders) - MAX_LISTED_ORDERS
-        if hidden > 0:
-            lines.append(t._("… and {count} more").format(count=t.number(hidden)))
-    return "\n".join(lines)
+    if not progress.orders:
+        return "\n".join(lines)
+    lines += ["", t._("<b>Orders</b>")]
+    entries = [Entry(_order_line(t, view)) for view in progress.orders]
+    return first_page(t, entries, header="\n".join(lines), per_page=MAX_LISTED_ORDERS).text
 
 
 def admin_keyboard(t: Translator, progress: ContainerProgress) -> InlineKeyboardMarkup:

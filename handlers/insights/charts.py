@@ -41,7 +41,7 @@ BY_VILLAGE = "chart:village"
 STOCK = "chart:stock"
 CONTAINERS = "chart:boxes"
 CONTAINER = "chart:box:"
-CONTAINER_PATTERN = re.compile(r"^chart:box:(\d{1,18})$")
+CONTAINER_PATTERN = re.compile(r"^chart:box:([0-9]{1,18})$")
 MAX_LISTED_CONTAINERS = 20
 
 ChartT = TypeVar("ChartT")

@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 FORMATS = "exp:s:"
 WORKBOOK = "exp:x:"
 CSV_FILES = "exp:c:"
-_SPAN = r"(\d{4})-(\d{2}):(\d{1,2})"
+_SPAN = r"([0-9]{4})-([0-9]{2}):([0-9]{1,2})"
 _TAPPED = re.compile(rf"^exp:[sxc]:{_SPAN}$")
 # Telegram's limit on files a bot sends; a bigger file is not sent at all.
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from telegram import Update
@@ -22,12 +23,16 @@ from handlers.common import (
     show,
 )
 from handlers.members.menu import ARTISANS, MAIN_MENU, MY_PRODUCTION, STOCK
+from handlers.pages import Entry, paginate, pick, tapped_page
 from storage.clock import utc_now
 from storage.models.figures import ArtisanFigures, ProductionSummary
 from storage.models.members import Member, MemberStatus, Role
 
 OPEN_ARTISAN = "prod:a:"
-ARTISANS_PAGE = "prod:artisans:"
+ARTISANS_PAGE = f"{ARTISANS}:"
+ARTISANS_PATTERN = re.compile(rf"^{ARTISANS}(?::([0-9]{{1,4}}))?$")
+STOCK_PAGE = f"{STOCK}:"
+STOCK_PATTERN = re.compile(rf"^{STOCK}(?::([0-9]{{1,6}}))?$")
 RECORD_PAYMENT = "pay:new:"
 CORRECT_STOCK = "stk:fix"
 ARTISANS_PER_PAGE = 15
@@ -97,10 +102,8 @@ async def show_stock(update: Update, context: BotContext) -> None:
     await answer_button(update)
     t = context.t
     balances = await context.storage.stock.balances()
-    lines = [t._("📦 <b>Stock</b> (on hand · reserved · available)")]
-    held = [balance for balance in balances if balance.on_hand or balance.reserved]
-    for balance in held:
-        lines.append(
+    entries = [
+        Entry(
             t._("{model}: {on_hand} · {reserved} · <b>{available}</b>").format(
                 model=model_name(t, balance.model),
                 on_hand=t.number(balance.on_hand),
@@ -108,22 +111,33 @@ async def show_stock(update: Update, context: BotContext) -> None:
                 available=t.number(balance.available),
             )
         )
-    if not held:
-        lines.append(t._("No drums in stock yet."))
+        for balance in balances
+        if balance.on_hand or balance.reserved
+    ]
+    footer = [] if entries else [t._("No drums in stock yet.")]
     total = sum(balance.available for balance in balances)
-    lines.append(t._("<b>Available in all: {count}</b>").format(count=t.number(total)))
-    buttons: list[Button] = [(t._("✏️ Correct stock"), CORRECT_STOCK), (t._("⬅️ Menu"), MAIN_MENU)]
-    await show(update, context, "\n".join(lines), column(buttons))
+    footer.append(t._("<b>Available in all: {count}</b>").format(count=t.number(total)))
+    header = t._("📦 <b>Stock</b> (on hand · reserved · available)")
+    pages = paginate(entries, header=header, footer="\n".join(footer))
+    page = pick(pages, tapped_page(update, STOCK_PATTERN))
+    rows = [
+        *page_buttons(t, STOCK_PAGE, page.number, more=page.more),
+        [(t._("✏️ Correct stock"), CORRECT_STOCK)],
+        [(t._("⬅️ Menu"), MAIN_MENU)],
+    ]
+    await show(update, context, page.text, keyboard(rows))
 
 
-def _artisan_line(t: Translator, figures: ArtisanFigures) -> str:
-    return t._("{name} ({village}): {accepted} accepted, {earned} earned, {owed} owed").format(
+def _artisan_entry(t: Translator, figures: ArtisanFigures) -> Entry:
+    line = t._("{name} ({village}): {accepted} accepted, {earned} earned, {owed} owed").format(
         name=figures.name,
         village=figures.village or "—",
         accepted=t.number(figures.accepted),
         earned=t.rupiah(figures.earned),
         owed=t.rupiah(figures.owed),
     )
+    label = f"{figures.name} · {t.number(figures.accepted)}"
+    return Entry(esc(line), (label, f"{OPEN_ARTISAN}{figures.artisan_id}"))
 
 
 async def list_artisans(update: Update, context: BotContext) -> None:
@@ -132,31 +146,21 @@ async def list_artisans(update: Update, context: BotContext) -> None:
         return
     await answer_button(update)
     t = context.t
-    query = update.callback_query
-    page = 0
-    if query is not None and query.data and query.data.startswith(ARTISANS_PAGE):
-        page = int(query.data.removeprefix(ARTISANS_PAGE))
     month = this_month(utc_now(), context.settings.zone)
     everyone = await context.storage.figures.month_by_artisan(month.start, month.end)
-    shown = everyone[page * ARTISANS_PER_PAGE : (page + 1) * ARTISANS_PER_PAGE]
     title = t._("🧑‍🎨 <b>Artisans this month</b> ({first} - {last})").format(
         first=t.date(month.first_day), last=t.date(month.last_day)
     )
-    if not everyone:
-        text = f"{title}\n{t._('No active artisans yet.')}"
-    else:
-        text = "\n".join([title, *(esc(_artisan_line(t, figures)) for figures in shown)])
-    buttons: list[list[Button]] = [
-        [(f"{figures.name} · {t.number(figures.accepted)}", f"{OPEN_ARTISAN}{figures.artisan_id}")]
-        for figures in shown
-    ]
-    more = (page + 1) * ARTISANS_PER_PAGE < len(everyone)
+    entries = [_artisan_entry(t, figures) for figures in everyone]
+    empty = "" if entries else t._("No active artisans yet.")
+    pages = paginate(entries, header=title, footer=empty, per_page=ARTISANS_PER_PAGE)
+    page = pick(pages, tapped_page(update, ARTISANS_PATTERN))
     rows = [
-        *buttons,
-        *page_buttons(t, ARTISANS_PAGE, page, more=more),
+        *page.rows,
+        *page_buttons(t, ARTISANS_PAGE, page.number, more=page.more),
         [(t._("⬅️ Menu"), MAIN_MENU)],
     ]
-    await show(update, context, text, keyboard(rows))
+    await show(update, context, page.text, keyboard(rows))
 
 
 async def open_artisan(update: Update, context: BotContext) -> None:
@@ -184,8 +188,8 @@ def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
         CommandHandler("production", show_my_production, filters=PRIVATE),
         CallbackQueryHandler(show_my_production, pattern=f"^{MY_PRODUCTION}$"),
         CommandHandler("stock", show_stock, filters=PRIVATE),
-        CallbackQueryHandler(show_stock, pattern=f"^{STOCK}$"),
+        CallbackQueryHandler(show_stock, pattern=STOCK_PATTERN),
         CommandHandler("artisans", list_artisans, filters=PRIVATE),
-        CallbackQueryHandler(list_artisans, pattern=rf"^{ARTISANS}(?::\d{{1,4}})?$"),
-        CallbackQueryHandler(open_artisan, pattern=rf"^{OPEN_ARTISAN}\d{{1,18}}$"),
+        CallbackQueryHandler(list_artisans, pattern=ARTISANS_PATTERN),
+        CallbackQueryHandler(open_artisan, pattern=rf"^{OPEN_ARTISAN}[0-9]{{1,18}}$"),
     ]

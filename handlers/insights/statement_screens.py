@@ -22,7 +22,7 @@ from storage.clock import utc_now
 from storage.models.members import Member
 from storage.statements import Statement
 
-MONTH_KEY = re.compile(r"^(\d{4})-(\d{2})$")
+MONTH_KEY = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 # The message stays well under Telegram's 4096 characters; the PDF always has every line.
 MAX_MESSAGE_LINES = 25
 MAX_MESSAGE_PAYMENTS = 10

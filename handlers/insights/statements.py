@@ -40,15 +40,15 @@ logger = logging.getLogger(__name__)
 
 # An artisan's own month: the artisan is always the sender, never named in the data.
 MINE = f"{MY_STATEMENT}:"
-MINE_PATTERN = re.compile(r"^stm:me:(\d{4}-\d{2})$")
+MINE_PATTERN = re.compile(r"^stm:me:([0-9]{4}-[0-9]{2})$")
 # The admins' screens name the artisan by member id (at most 35 bytes in all).
 LIST = "stm:list:"
 ARTISAN = "stm:a:"
 SEND = "stm:send:"
-LIST_PATTERN = re.compile(r"^stm:list:(\d{1,6})$")
-ARTISAN_PATTERN = re.compile(r"^stm:a:(\d{1,18})$")
-MONTH_PATTERN = re.compile(r"^stm:a:(\d{1,18}):(\d{4}-\d{2})$")
-SEND_PATTERN = re.compile(r"^stm:send:(\d{1,18}):(\d{4}-\d{2})$")
+LIST_PATTERN = re.compile(r"^stm:list:([0-9]{1,6})$")
+ARTISAN_PATTERN = re.compile(r"^stm:a:([0-9]{1,18})$")
+MONTH_PATTERN = re.compile(r"^stm:a:([0-9]{1,18}):([0-9]{4}-[0-9]{2})$")
+SEND_PATTERN = re.compile(r"^stm:send:([0-9]{1,18}):([0-9]{4}-[0-9]{2})$")
 PAGE_SIZE = 8
 ADMIN_MONTHS = 3
 

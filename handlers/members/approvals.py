@@ -202,7 +202,7 @@ async def list_pending(update: Update, context: BotContext) -> None:
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:
     """Return the approval handlers."""
     return [
-        CallbackQueryHandler(decide, pattern=rf"^(?:{APPROVE}|{REJECT})\d{{1,18}}$"),
+        CallbackQueryHandler(decide, pattern=rf"^(?:{APPROVE}|{REJECT})[0-9]{{1,18}}$"),
         CommandHandler("pending", list_pending, filters=filters.ChatType.PRIVATE),
         CallbackQueryHandler(list_pending, pattern=f"^{PENDING}$"),
     ]

@@ -132,7 +132,8 @@ async def _register(context: BotContext, telegram_id: int, data: dict[str, Any])
         workshop=data["workshop"],
         phone=data.get("phone"),
     )
-    return await context.storage.members.register_artisan(telegram_id, application)
+    limit = context.settings.max_registrations_per_day
+    return await context.storage.members.register_artisan(telegram_id, application, limit=limit)
 
 
 REGISTRATION = Registration(

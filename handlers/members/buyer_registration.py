@@ -46,7 +46,10 @@ async def _register(context: BotContext, telegram_id: int, data: dict[str, Any])
         name=data["name"], company=data["company"], country=data["country"]
     )
     return await context.storage.members.register_buyer(
-        telegram_id, application, needs_approval=context.settings.buyer_approval
+        telegram_id,
+        application,
+        needs_approval=context.settings.buyer_approval,
+        limit=context.settings.max_registrations_per_day,
     )
 
 

@@ -28,10 +28,10 @@ LIST = "mem:list:"
 SET = "mem:set:"
 ASK_DEACTIVATE = "mem:ask:"
 LIST_PATTERN = re.compile(
-    r"^mem:list:(artisan|buyer):(pending|active|rejected|deactivated):(\d{1,6})$"
+    r"^mem:list:(artisan|buyer):(pending|active|rejected|deactivated):([0-9]{1,6})$"
 )
 SET_PATTERN = re.compile(
-    r"^mem:set:(\d{1,18}):(pending|active|rejected|deactivated):(active|rejected|deactivated)$"
+    r"^mem:set:([0-9]{1,18}):(pending|active|rejected|deactivated):(active|rejected|deactivated)$"
 )
 
 
@@ -206,7 +206,7 @@ def handlers() -> list[BaseHandler[Update, BotContext, None]]:
         CommandHandler("members", members_menu, filters=filters.ChatType.PRIVATE),
         CallbackQueryHandler(members_menu, pattern=f"^{MEMBERS}$"),
         CallbackQueryHandler(list_members, pattern=LIST_PATTERN),
-        CallbackQueryHandler(open_member, pattern=rf"^{OPEN_MEMBER}\d{{1,18}}$"),
-        CallbackQueryHandler(ask_deactivate, pattern=rf"^{ASK_DEACTIVATE}\d{{1,18}}$"),
+        CallbackQueryHandler(open_member, pattern=rf"^{OPEN_MEMBER}[0-9]{{1,18}}$"),
+        CallbackQueryHandler(ask_deactivate, pattern=rf"^{ASK_DEACTIVATE}[0-9]{{1,18}}$"),
         CallbackQueryHandler(set_status, pattern=SET_PATTERN),
     ]

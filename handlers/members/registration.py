@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, ReplyKeyboardRemove, Update
@@ -20,6 +21,7 @@ from handlers.common import (
     MAX_NAME_LENGTH,
     ReplyMarkup,
     answer_button,
+    ascii_int,
     clean_text,
     column,
     esc,
@@ -28,6 +30,7 @@ from handlers.common import (
 from handlers.flow import Flow, Handlers
 from handlers.members.approvals import notify_admins
 from handlers.members.menu import send_menu
+from storage.members import TooManyRegistrationsError, registration_reopens
 from storage.models.members import Member, MemberStatus
 
 NAME, CONFIRM = "NAME", "CONFIRM"
@@ -69,6 +72,20 @@ async def typed(
         await ask(update, context, hint.format(max=MAX_NAME_LENGTH))
         return state
     return await given(update, context, text)
+
+
+def too_many_registrations(context: BotContext, again_at: datetime) -> str:
+    """Say how often a person may register in a day, and when they may again."""
+    t, limit = context.t, context.settings.max_registrations_per_day
+    return t.ngettext(
+        "A person can register at most {count} time in 24 hours, and you have reached that. "
+        "Please try again after {moment}, or contact the cooperative's admin if you need help "
+        "sooner.",
+        "A person can register at most {count} times in 24 hours, and you have reached that. "
+        "Please try again after {moment}, or contact the cooperative's admin if you need help "
+        "sooner.",
+        limit,
+    ).format(count=t.number(limit), moment=t.datetime(again_at.astimezone(context.settings.zone)))
 
 
 async def cancel(update: Update, context: BotContext) -> object:
@@ -127,10 +144,10 @@ class Choice:
         if choice == OTHER:
             await ask(update, context, self.type_another(context.t))
             return self.other_state
-        options = self.options(context)
-        if not choice.isdigit() or int(choice) >= len(options):
+        options, index = self.options(context), ascii_int(choice)
+        if index is None or index >= len(options):
             return await self.remind(update, context)
-        return await self.given(update, context, options[int(choice)])
+        return await self.given(update, context, options[index])
 
     async def remind(self, update: Update, context: BotContext) -> object:
         """Remind the person to answer with the buttons."""
@@ -189,8 +206,16 @@ class Registration:
         if context.is_admin or (member is not None and member.status is not MemberStatus.REJECTED):
             await reply(update, context, context.t._("You are already registered. Send /menu."))
             return END
-        draft(context).clear()
         user = update.effective_user
+        # Said before the person types anything; the Send checks it again as it stores.
+        if user is not None:
+            recent = await context.storage.members.recent_registrations(user.id)
+            again_at = registration_reopens(recent, context.settings.max_registrations_per_day)
+            if again_at is not None:
+                REGISTERING.discard(context)
+                await reply(update, context, too_many_registrations(context, again_at))
+                return END
+        draft(context).clear()
         first = user.full_name if user else ""
         use_name = context.t._("✅ Use “{name}”").format(name=first[:40])
         await ask(update, context, self.welcome(context.t), column([(use_name, self.use_name)]))
@@ -239,7 +264,11 @@ class Registration:
                 "Something is missing from your registration. Please start again with /start."
             )
             return await REGISTERING.leave(update, context, text)
-        member = await self.register(context, user.id, data)
+        try:
+            member = await self.register(context, user.id, data)
+        except TooManyRegistrationsError as error:
+            text = too_many_registrations(context, error.again_at)
+            return await REGISTERING.leave(update, context, text)
         await REGISTERING.leave(update, context, *self.done(context.t, member))
         if member.status is MemberStatus.PENDING:
             await notify_admins(context, member)

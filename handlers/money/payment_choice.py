@@ -13,8 +13,8 @@ from storage.models.members import MemberStatus, Role
 
 NEW = "pay:new:"
 LIST = "pay:list:"
-NEW_PATTERN = re.compile(r"^pay:new:(\d{1,18})$")
-LIST_PATTERN = re.compile(r"^pay:list:(\d{1,6})$")
+NEW_PATTERN = re.compile(r"^pay:new:([0-9]{1,18})$")
+LIST_PATTERN = re.compile(r"^pay:list:([0-9]{1,6})$")
 PAGE_SIZE = 8
 
 

@@ -42,11 +42,12 @@ from handlers.orders.cards import (
     tell_unknown_order,
 )
 from handlers.orders.screens import ordered_quantity, status_text
+from handlers.pages import MAX_LISTED, Entry, paginate, pick
 from handlers.reports.review_cards import admin_id
 from storage.models.orders import OrderChange, OrderOutcome, OrderStatus, OrderView
 
-ID = r"\d{1,18}"
-PART_PATTERN = re.compile(rf"^{CONFIRM_PART}({ID}):(\d{{1,7}})$")
+ID = r"[0-9]{1,18}"
+PART_PATTERN = re.compile(rf"^{CONFIRM_PART}({ID}):([0-9]{{1,7}})$")
 REQUESTS_PAGE = "ordadm:req:"
 OPEN_PAGE = "ordadm:open:"
 OPEN_CARD = "ordadm:see:"
@@ -221,7 +222,7 @@ def _page(update: Update, prefix: str) -> int:
     return int(data.removeprefix(prefix)) if data.startswith(prefix) else 0
 
 
-def _entry(context: BotContext, t: Translator, view: OrderView, *, with_status: bool) -> str:
+def _entry(context: BotContext, t: Translator, view: OrderView, *, with_status: bool) -> Entry:
     order = view.order
     day = t.date(order.requested_at.astimezone(context.settings.zone).date())
     lines = [
@@ -230,14 +231,8 @@ def _entry(context: BotContext, t: Translator, view: OrderView, *, with_status: 
     ]
     if with_status:
         lines.append(status_text(t, order))
-    return "\n".join(lines)
-
-
-def _open_buttons(views: list[OrderView]) -> list[list[Button]]:
-    return [
-        [(f"🔎 {view.order.reference} · {view.buyer_name}"[:60], f"{OPEN_CARD}{view.order.id}")]
-        for view in views
-    ]
+    button = (f"🔎 {order.reference} · {view.buyer_name}"[:60], f"{OPEN_CARD}{order.id}")
+    return Entry("\n".join(lines), button)
 
 
 async def show_requests(update: Update, context: BotContext) -> None:
@@ -248,51 +243,50 @@ async def show_requests(update: Update, context: BotContext) -> None:
     await show(update, context, *await _requests_page(context, _page(update, REQUESTS_PAGE)))
 
 
-async def _requests_page(context: BotContext, page: int) -> tuple[str, InlineKeyboardMarkup]:
+async def _requests_page(context: BotContext, number: int) -> tuple[str, InlineKeyboardMarkup]:
     t, orders = context.t, context.storage.orders
     total = await orders.requested_count()
     rows: list[list[Button]] = []
     if total == 0:
-        lines = [t._("✅ No orders are waiting for a decision.")]
+        text = t._("✅ No orders are waiting for a decision.")
     else:
-        pages = -(-total // PAGE_SIZE)
-        page = min(page, pages - 1)
-        views = await orders.requested(limit=PAGE_SIZE, offset=page * PAGE_SIZE)
-        lines = [
-            t.ngettext(
-                "🧾 <b>{count} order is waiting for a decision</b>",
-                "🧾 <b>{count} orders are waiting for a decision</b>",
-                total,
-            ).format(count=t.number(total)),
-            t._("Oldest first. Page {page} of {pages}.").format(
+        title = t.ngettext(
+            "🧾 <b>{count} order is waiting for a decision</b>",
+            "🧾 <b>{count} orders are waiting for a decision</b>",
+            total,
+        ).format(count=t.number(total))
+
+        def header(page: int, pages: int) -> str:
+            where = t._("Oldest first. Page {page} of {pages}.").format(
                 page=t.number(page + 1), pages=t.number(pages)
-            ),
-        ]
-        lines += ["\n" + _entry(context, t, view, with_status=False) for view in views]
-        rows = _open_buttons(views)
-        rows += page_buttons(t, REQUESTS_PAGE, page, more=page + 1 < pages)
+            )
+            return f"{title}\n{where}"
+
+        views = await orders.requested(limit=MAX_LISTED)
+        entries = [_entry(context, t, view, with_status=False) for view in views]
+        pages = paginate(entries, header=header, separator="\n\n", per_page=PAGE_SIZE)
+        page = pick(pages, number)
+        text = page.text
+        rows = [*page.rows, *page_buttons(t, REQUESTS_PAGE, page.number, more=page.more)]
     rows += [[(t._("📦 Open orders"), f"{OPEN_PAGE}0")], [(t._("⬅️ Menu"), MAIN_MENU)]]
-    return "\n".join(lines), keyboard(rows)
+    return text, keyboard(rows)
 
 
 async def show_open(update: Update, context: BotContext) -> None:
     """Show the confirmed orders not yet shipped, with where each stands, oldest first."""
     if not await refuse_unless_admin(update, context):
         return
-    t, page = context.t, _page(update, OPEN_PAGE)
-    views = await context.storage.orders.open_orders(limit=PAGE_SIZE + 1, offset=page * PAGE_SIZE)
-    more, views = len(views) > PAGE_SIZE, views[:PAGE_SIZE]
-    lines = [
-        t._("📦 <b>Open orders</b>: confirmed, backordered or in a container; oldest first."),
-    ]
-    if not views:
-        lines.append(t._("No open orders."))
-    lines += ["\n" + _entry(context, t, view, with_status=True) for view in views]
-    rows = _open_buttons(views)
-    rows += page_buttons(t, OPEN_PAGE, page, more=more)
+    t = context.t
+    views = await context.storage.orders.open_orders(limit=MAX_LISTED)
+    entries = [_entry(context, t, view, with_status=True) for view in views]
+    header = t._("📦 <b>Open orders</b>: confirmed, backordered or in a container; oldest first.")
+    empty = "" if entries else t._("No open orders.")
+    pages = paginate(entries, header=header, footer=empty, separator="\n\n", per_page=PAGE_SIZE)
+    page = pick(pages, _page(update, OPEN_PAGE))
+    rows = [*page.rows, *page_buttons(t, OPEN_PAGE, page.number, more=page.more)]
     rows += [[(t._("⏳ Waiting for a decision"), ORDERS)], [(t._("⬅️ Menu"), MAIN_MENU)]]
     await answer_button(update)
-    await show(update, context, "\n".join(lines), keyboard(rows))
+    await show(update, context, page.text, keyboard(rows))
 
 
 async def open_card(update: Update, context: BotContext) -> None:
@@ -324,8 +318,8 @@ async def stale_button(update: Update, context: BotContext) -> None:
 def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     """Return the admins' order handlers (/orders itself is routed by handlers.orders.my_orders)."""
     return [
-        CallbackQueryHandler(show_requests, pattern=rf"^(?:{ORDERS}|{REQUESTS_PAGE}\d{{1,6}})$"),
-        CallbackQueryHandler(show_open, pattern=rf"^{OPEN_PAGE}\d{{1,6}}$"),
+        CallbackQueryHandler(show_requests, pattern=rf"^(?:{ORDERS}|{REQUESTS_PAGE}[0-9]{{1,6}})$"),
+        CallbackQueryHandler(show_open, pattern=rf"^{OPEN_PAGE}[0-9]{{1,6}}$"),
         CallbackQueryHandler(open_card, pattern=rf"^{OPEN_CARD}{ID}$"),
         CallbackQueryHandler(confirm_all, pattern=rf"^{CONFIRM}{ID}$"),
         CallbackQueryHandler(confirm_part, pattern=PART_PATTERN),

@@ -26,6 +26,7 @@ from handlers.notices import notify
 from handlers.orders import decisions
 from handlers.orders.cards import refresh_copies
 from handlers.orders.screens import Rates, amount_line, ordered_quantity, status_text
+from handlers.pages import MAX_LISTED, Entry, newer_older, page_holding, paginate
 from handlers.reports.my_reports import drum_count
 from storage.models.containers import container_reference
 from storage.models.members import Member, MemberStatus, Role
@@ -35,7 +36,7 @@ PAGE_PREFIX = "ord:mine:"
 SEE = "ord:see:"
 CANCEL_ASK = "ord:x:"
 CANCEL_YES = "ord:xy:"
-ID = r"\d{1,18}"
+ID = r"[0-9]{1,18}"
 PAGE_SIZE = 5
 
 
@@ -103,39 +104,33 @@ async def _page(
     context: BotContext, member: Member, offset: int
 ) -> tuple[str, InlineKeyboardMarkup]:
     t, orders = context.t, context.storage.orders
-    views = await orders.for_buyer(member.id, limit=PAGE_SIZE, offset=offset)
+    views = await orders.for_buyer(member.id, limit=MAX_LISTED)
     menu: Button = (t._("⬅️ Menu"), MAIN_MENU)
-    if not views:
+    if offset >= len(views):
         if offset:
             return t._("No older orders."), keyboard([[(t._("🧾 My orders"), MY_ORDERS)], [menu]])
         text = t._("You have no orders yet. Choose drums in the catalogue and tap Order.")
         return text, keyboard([[(t._("🪘 Catalogue"), BROWSE)], [menu]])
-    total = await orders.count_for_buyer(member.id)
     rates = await context.storage.exchange_rates.all()
-    header = [
-        t._("🧾 <b>My orders</b>"),
-        t._("Newest first. Page {page} of {pages}.").format(
-            page=t.number(offset // PAGE_SIZE + 1), pages=t.number(-(-total // PAGE_SIZE))
-        ),
-    ]
+    title = t._("🧾 <b>My orders</b>")
+
+    def header(page: int, pages: int) -> str:
+        where = t._("Newest first. Page {page} of {pages}.").format(
+            page=t.number(page + 1), pages=t.number(pages)
+        )
+        return f"{title}\n{where}"
+
     entries = [_entry(context, t, view, rates) for view in views]
-    rows: list[list[Button]] = [
-        [(f"🔎 {v.order.reference} · {drum_count(t, v.order.quantity)}", f"{SEE}{v.order.id}")]
-        for v in views
-    ]
-    pages: list[Button] = []
-    if offset:
-        pages.append((t._("◀️ Newer"), f"{PAGE_PREFIX}{max(offset - PAGE_SIZE, 0)}"))
-    if offset + PAGE_SIZE < total:
-        pages.append((t._("Older ▶️"), f"{PAGE_PREFIX}{offset + PAGE_SIZE}"))
-    rows += [pages, [menu]] if pages else [[menu]]
-    return "\n\n".join(["\n".join(header), *entries]), keyboard(rows)
+    pages = paginate(entries, header=header, separator="\n\n", per_page=PAGE_SIZE)
+    page = page_holding(pages, offset)
+    rows = [*page.rows, *newer_older(t, PAGE_PREFIX, pages, page), [menu]]
+    return page.text, keyboard(rows)
 
 
-def _entry(context: BotContext, t: Translator, view: OrderView, rates: Rates) -> str:
+def _entry(context: BotContext, t: Translator, view: OrderView, rates: Rates) -> Entry:
     order = view.order
     day = t.date(order.requested_at.astimezone(context.settings.zone).date())
-    return "\n".join(
+    text = "\n".join(
         [
             f"<b>{order.reference}</b> · {day}",
             model_name(t, view.model),
@@ -143,6 +138,8 @@ def _entry(context: BotContext, t: Translator, view: OrderView, rates: Rates) ->
             status_text(t, order),
         ]
     )
+    label = f"🔎 {order.reference} · {drum_count(t, order.quantity)}"
+    return Entry(text, (label, f"{SEE}{order.id}"))
 
 
 async def _own_order(
@@ -276,7 +273,7 @@ def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     """Return /orders (both roles) and the buyer's order buttons."""
     return [
         CommandHandler("orders", orders_command, filters=PRIVATE),
-        CallbackQueryHandler(list_orders, pattern=rf"^{MY_ORDERS}(?::\d{{1,6}})?$"),
+        CallbackQueryHandler(list_orders, pattern=rf"^{MY_ORDERS}(?::[0-9]{{1,6}})?$"),
         CallbackQueryHandler(show_order, pattern=rf"^{SEE}{ID}$"),
         CallbackQueryHandler(ask_cancel, pattern=rf"^{CANCEL_ASK}{ID}$"),
         CallbackQueryHandler(confirm_cancel, pattern=rf"^{CANCEL_YES}{ID}$"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from datetime import date, tzinfo
 
@@ -12,11 +13,14 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from bot.context import BotContext
 from bot.i18n import Translator
 from handlers.catalogue.drums import model_name
-from handlers.common import answer_button, answer_or_reply, keyboard, show
+from handlers.common import answer_button, answer_or_reply, keyboard, page_buttons, show
 from handlers.members.menu import MAIN_MENU, NEEDED_NOW
+from handlers.pages import Entry, Page, paginate, pick, tapped_page
 from storage.models.catalogue import DrumModel
 from storage.models.members import MemberStatus, Role
 from storage.models.orders import Backorder
+
+BOARD_PATTERN = re.compile(rf"^{NEEDED_NOW}(?::([0-9]{{1,6}}))?$")
 
 
 def month_name(t: Translator, month: date) -> str:
@@ -33,38 +37,39 @@ def _month_of(backorder: Backorder, zone: tzinfo) -> date:
     return day.replace(day=1)
 
 
-def board_text(t: Translator, backorders: list[Backorder], zone: tzinfo) -> str:
-    """Write the board: per month, each model and how many drums are still needed."""
+def board(t: Translator, backorders: list[Backorder], zone: tzinfo, footer: str = "") -> list[Page]:
+    """Write the board by pages: per month, each model and how many drums are still needed."""
     if not backorders:
-        return t._(
+        text = t._(
             "📋 No drums are waiting for buyers right now. Thank you, every order is made! 🙏"
         )
+        return paginate([], header=text, footer=footer)
     needed: dict[date, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     models: dict[int, DrumModel] = {}
     for backorder in backorders:
         needed[_month_of(backorder, zone)][backorder.model.id] += backorder.outstanding
         models[backorder.model.id] = backorder.model
-    lines = [t._("📋 <b>Drums needed now</b>"), t._("Buyers are waiting for these drums:")]
-    for month in sorted(needed):
-        lines += ["", t._("<b>For {month}</b>").format(month=month_name(t, month))]
-        for model_id, count in sorted(needed[month].items()):
-            lines.append(
-                t._("• {model}: <b>{count}</b>").format(
-                    model=model_name(t, models[model_id]), count=t.number(count)
-                )
-            )
-    total = sum(backorder.outstanding for backorder in backorders)
-    lines += [
-        "",
-        t.ngettext("Total: <b>{count}</b> drum", "Total: <b>{count}</b> drums", total).format(
-            count=t.number(total)
-        ),
+    entries = [
+        Entry(
+            t._("• {model}: <b>{count}</b>").format(
+                model=model_name(t, models[model_id]), count=t.number(count)
+            ),
+            heading="\n" + t._("<b>For {month}</b>").format(month=month_name(t, month)),
+        )
+        for month in sorted(needed)
+        for model_id, count in sorted(needed[month].items())
     ]
-    return "\n".join(lines)
+    header = "\n".join(
+        [t._("📋 <b>Drums needed now</b>"), t._("Buyers are waiting for these drums:")]
+    )
+    total = sum(backorder.outstanding for backorder in backorders)
+    line = t.ngettext("Total: <b>{count}</b> drum", "Total: <b>{count}</b> drums", total)
+    closing = "\n".join(part for part in (line.format(count=t.number(total)), footer) if part)
+    return paginate(entries, header=header, footer=f"\n{closing}")
 
 
 async def show_board(update: Update, context: BotContext) -> None:
-    """Show active artisans (and admins) the drums buyers are waiting for."""
+    """Show active artisans (and admins) the drums buyers are waiting for, a page at a time."""
     t, member = context.t, context.member
     artisan = (
         member is not None and member.role is Role.ARTISAN and member.status is MemberStatus.ACTIVE
@@ -73,16 +78,19 @@ async def show_board(update: Update, context: BotContext) -> None:
         await answer_or_reply(update, context, t._("This board is for the cooperative's artisans."))
         return
     await answer_button(update)
-    text = board_text(t, await context.storage.orders.backorders(), context.settings.zone)
-    if artisan:
-        text += "\n" + t._("Finished some? Report them: /report")
-    buttons = keyboard([[(t._("🔄 Refresh"), NEEDED_NOW), (t._("⬅️ Menu"), MAIN_MENU)]])
-    await show(update, context, text, buttons)
+    hint = t._("Finished some? Report them: /report") if artisan else ""
+    pages = board(t, await context.storage.orders.backorders(), context.settings.zone, hint)
+    page = pick(pages, tapped_page(update, BOARD_PATTERN))
+    rows = [
+        *page_buttons(t, f"{NEEDED_NOW}:", page.number, more=page.more),
+        [(t._("🔄 Refresh"), NEEDED_NOW), (t._("⬅️ Menu"), MAIN_MENU)],
+    ]
+    await show(update, context, page.text, keyboard(rows))
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:
     """Return /needed and the board's button."""
     return [
         CommandHandler("needed", show_board, filters=filters.ChatType.PRIVATE),
-        CallbackQueryHandler(show_board, pattern=f"^{NEEDED_NOW}$"),
+        CallbackQueryHandler(show_board, pattern=BOARD_PATTERN),
     ]

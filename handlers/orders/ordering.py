@@ -42,7 +42,11 @@ from handlers.orders.screens import (
 )
 from storage.models.offers import Offer
 from storage.models.orders import OrderStatus
-from storage.orders import ModelNotOrderableError, NotAnActiveBuyerError
+from storage.orders import (
+    ModelNotOrderableError,
+    NotAnActiveBuyerError,
+    TooManyWaitingOrdersError,
+)
 
 QUANTITY, NOTE, CONFIRM = "QUANTITY", "NOTE", "CONFIRM"
 END = ConversationHandler.END
@@ -74,6 +78,12 @@ async def begin(update: Update, context: BotContext) -> object:
     reason = refusal(context)
     if reason is not None:
         await answer_or_reply(update, context, reason)
+        return END
+    member, limit = context.member, context.settings.max_waiting_orders
+    # Said before the buyer types anything; the Send checks it again as it stores.
+    if member is not None and await context.storage.orders.undecided_count(member.id) >= limit:
+        await answer_button(update)
+        await reply(update, context, *screens.too_many_waiting(context.t, limit))
         return END
     offer = await context.storage.offers.get(int(query.data.removeprefix(NEW_PREFIX)))
     if offer is None or not offer.model.active:
@@ -176,8 +186,16 @@ async def send(update: Update, context: BotContext) -> object:
         return await _lost_draft(update, context)
     try:
         order, _ = await context.storage.orders.create(
-            member.id, model_id, quantity, note=data.get("note"), client_key=key
+            member.id,
+            model_id,
+            quantity,
+            note=data.get("note"),
+            client_key=key,
+            max_waiting=context.settings.max_waiting_orders,
         )
+    except TooManyWaitingOrdersError as error:
+        refused = screens.too_many_waiting(context.t, error.limit)
+        return await ORDERING.leave(update, context, *refused)
     except NotAnActiveBuyerError:
         ORDERING.discard(context)
         await answer_or_reply(update, context, refusal(context) or model_gone(context.t))
@@ -248,7 +266,7 @@ def conversation() -> ConversationHandler[BotContext]:
     not_command = ~filters.COMMAND
     states: dict[object, list[BaseHandler[Update, BotContext, Any]]] = {
         QUANTITY: [
-            CallbackQueryHandler(pick_quantity, pattern=rf"^{QUANTITY_PREFIX}\d{{1,7}}$"),
+            CallbackQueryHandler(pick_quantity, pattern=rf"^{QUANTITY_PREFIX}[0-9]{{1,7}}$"),
             MessageHandler(not_command, take_quantity),
         ],
         NOTE: [
@@ -265,7 +283,7 @@ def conversation() -> ConversationHandler[BotContext]:
     }
     return ORDERING.conversation(
         "ordering",
-        entry_points=[CallbackQueryHandler(begin, pattern=rf"^{NEW_PREFIX}\d{{1,9}}$")],
+        entry_points=[CallbackQueryHandler(begin, pattern=rf"^{NEW_PREFIX}[0-9]{{1,9}}$")],
         states=states,
         cancel=cancel,
         cancel_data=STOP,

@@ -64,6 +64,22 @@ def model_gone(t: Translator) -> str:
     return t._("This model is no longer in the catalogue, so it cannot be ordered.")
 
 
+def too_many_waiting(t: Translator, limit: int) -> Screen:
+    """Say that the buyer has as many undecided orders as one may, and what to do."""
+    text = t.ngettext(
+        "⏳ A buyer can have at most {count} order waiting for the cooperative's decision; one "
+        "you cancel before a decision still counts for 24 hours. You have reached that, so a "
+        "new order cannot be sent now. Please wait until an admin confirms or declines your "
+        "order, or try again tomorrow.",
+        "⏳ A buyer can have at most {count} orders waiting for the cooperative's decision; "
+        "those you cancel before a decision still count for 24 hours. You have reached that, so "
+        "a new order cannot be sent now. Please wait until an admin confirms or declines one of "
+        "your orders, or try again tomorrow.",
+        limit,
+    ).format(count=t.number(limit))
+    return text, column([(t._("🧾 My orders"), MY_ORDERS), (t._("⬅️ Menu"), MAIN_MENU)])
+
+
 def cancel_button(t: Translator) -> Button:
     """The button that leaves the order at any step."""
     return (t._("✖️ Cancel"), STOP)

@@ -13,6 +13,7 @@ from bot.i18n import Translator
 from handlers.catalogue.drums import model_name
 from handlers.common import Button, answer_button, keyboard, reply, show
 from handlers.members.menu import MAIN_MENU, MY_REPORTS, PRIVATE, REPORT, membership_inactive
+from handlers.pages import MAX_LISTED, Entry, newer_older, page_holding, paginate
 from handlers.reports.review import reason_text
 from handlers.reports.review_cards import refresh_copies
 from storage.models.members import Member, MemberStatus, Role
@@ -101,10 +102,9 @@ async def list_reports(update: Update, context: BotContext) -> None:
 
 async def _show_page(update: Update, context: BotContext, member: Member, offset: int) -> None:
     t = context.t
-    views = await context.storage.reports.for_artisan(member.id, limit=PAGE_SIZE + 1, offset=offset)
-    more, views = len(views) > PAGE_SIZE, views[:PAGE_SIZE]
+    views = await context.storage.reports.for_artisan(member.id, limit=MAX_LISTED)
     menu: Button = (t._("⬅️ Menu"), MAIN_MENU)
-    if not views:
+    if offset >= len(views):
         if offset:
             text = t._("No older reports.")
             rows: list[list[Button]] = [[(t._("🧾 My reports"), MY_REPORTS)], [menu]]
@@ -114,20 +114,17 @@ async def _show_page(update: Update, context: BotContext, member: Member, offset
         await show(update, context, text, keyboard(rows))
         return
     zone = context.settings.zone
-    entries = [report_entry(t, view, zone) for view in views]
-    text = "\n\n".join([t._("<b>My reports</b>"), *entries])
-    rows = [
-        [(t._("✖️ Cancel {reference}").format(reference=v.report.reference), _ask_data(v))]
-        for v in views
-        if v.report.status is ReportStatus.PENDING
-    ]
-    pages: list[Button] = []
-    if offset:
-        pages.append((t._("◀️ Newer"), f"{PAGE_PREFIX}{max(offset - PAGE_SIZE, 0)}"))
-    if more:
-        pages.append((t._("Older ▶️"), f"{PAGE_PREFIX}{offset + PAGE_SIZE}"))
-    rows += [pages, [menu]] if pages else [[menu]]
-    await show(update, context, text, keyboard(rows))
+    entries = [Entry(report_entry(t, view, zone), _cancel_button(t, view)) for view in views]
+    pages = paginate(entries, header=t._("<b>My reports</b>"), separator="\n\n", per_page=PAGE_SIZE)
+    page = page_holding(pages, offset)
+    rows = [*page.rows, *newer_older(t, PAGE_PREFIX, pages, page), [menu]]
+    await show(update, context, page.text, keyboard(rows))
+
+
+def _cancel_button(t: Translator, view: ReportView) -> Button | None:
+    if view.report.status is not ReportStatus.PENDING:
+        return None
+    return (t._("✖️ Cancel {reference}").format(reference=view.report.reference), _ask_data(view))
 
 
 def _ask_data(view: ReportView) -> str:
@@ -218,10 +215,10 @@ async def confirm_cancel(update: Update, context: BotContext) -> None:
 
 def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     """Return the handlers of "My reports"."""
-    report_id = r"\d{1,18}"
+    report_id = r"[0-9]{1,18}"
     return [
         CommandHandler("reports", list_reports, filters=PRIVATE),
-        CallbackQueryHandler(list_reports, pattern=rf"^{MY_REPORTS}(?::\d{{1,6}})?$"),
+        CallbackQueryHandler(list_reports, pattern=rf"^{MY_REPORTS}(?::[0-9]{{1,6}})?$"),
         CallbackQueryHandler(ask_cancel, pattern=rf"^{CANCEL_ASK}{report_id}$"),
         CallbackQueryHandler(confirm_cancel, pattern=rf"^{CANCEL_YES}{report_id}$"),
     ]

@@ -256,13 +256,13 @@ def conversation() -> ConversationHandler[BotContext]:
     not_command = ~filters.COMMAND
     states: dict[object, list[BaseHandler[Update, BotContext, Any]]] = {
         MODEL: [
-            CallbackQueryHandler(pick_model, pattern=rf"^{MODEL_PREFIX}\d{{1,9}}$"),
+            CallbackQueryHandler(pick_model, pattern=rf"^{MODEL_PREFIX}[0-9]{{1,9}}$"),
             CallbackQueryHandler(pick_size, pattern=rf"^{SIZE_PREFIX}(?:small|medium|large)$"),
             CallbackQueryHandler(back_to_models, pattern=f"^{MODELS}$"),
             MessageHandler(not_command, remind_model),
         ],
         QUANTITY: [
-            CallbackQueryHandler(pick_quantity, pattern=rf"^{QUANTITY_PREFIX}\d{{1,6}}$"),
+            CallbackQueryHandler(pick_quantity, pattern=rf"^{QUANTITY_PREFIX}[0-9]{{1,6}}$"),
             CallbackQueryHandler(back_to_models, pattern=f"^{MODELS}$"),
             MessageHandler(not_command, take_quantity),
         ],

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
+from bot.i18n import Translator
 from handlers.catalogue.drums import model_name
 from handlers.common import (
-    Button,
     answer_button,
     column,
     esc,
@@ -21,6 +22,7 @@ from handlers.common import (
     translator_for,
 )
 from handlers.members.menu import MAIN_MENU, REVIEW
+from handlers.pages import MAX_LISTED, Entry, paginate, pick
 from handlers.reports.review_cards import (
     ACCEPT_ALL,
     ID,
@@ -93,45 +95,43 @@ async def show_queue(update: Update, context: BotContext) -> None:
     await show(update, context, text, markup)
 
 
-async def _queue_page(context: BotContext, page: int) -> tuple[str, InlineKeyboardMarkup]:
+async def _queue_page(context: BotContext, number: int) -> tuple[str, InlineKeyboardMarkup]:
     t, reports = context.t, context.storage.reports
     total = await reports.pending_count()
     if total == 0:
         menu = column([(t._("⬅️ Menu"), MAIN_MENU)])
         return t._("✅ No reports are waiting for the quality check."), menu
-    pages = -(-total // PAGE_SIZE)
-    page = min(page, pages - 1)
-    views = await reports.review_queue(limit=PAGE_SIZE, offset=page * PAGE_SIZE)
-    lines = [
-        t.ngettext(
-            "🔍 <b>{count} report is waiting for the quality check</b>",
-            "🔍 <b>{count} reports are waiting for the quality check</b>",
-            total,
-        ).format(count=t.number(total)),
-        t._("Oldest first. Page {page} of {pages}.").format(
+    title = t.ngettext(
+        "🔍 <b>{count} report is waiting for the quality check</b>",
+        "🔍 <b>{count} reports are waiting for the quality check</b>",
+        total,
+    ).format(count=t.number(total))
+
+    def header(page: int, pages: int) -> str:
+        where = t._("Oldest first. Page {page} of {pages}.").format(
             page=t.number(page + 1), pages=t.number(pages)
-        ),
-        "",
-    ]
-    zone = context.settings.zone
-    for view in views:
-        lines.append(
-            t._("<b>{reference}</b> · {name} ({village}) · {count} x {model} · {date}").format(
-                reference=view.report.reference,
-                name=esc(view.artisan_name),
-                village=esc(view.village),
-                count=t.number(view.report.quantity),
-                model=model_name(t, view.model),
-                date=t.date(view.report.reported_at.astimezone(zone).date()),
-            )
         )
-    rows: list[list[Button]] = [
-        [(f"🔎 {view.report.reference} · {view.artisan_name}"[:60], f"{OPEN}{view.report.id}")]
-        for view in views
-    ]
-    rows += page_buttons(t, PAGE, page, more=page + 1 < pages)
+        return f"{title}\n{where}\n"
+
+    zone = context.settings.zone
+    entries = [_queue_entry(t, view, zone) for view in await reports.review_queue(MAX_LISTED)]
+    page = pick(paginate(entries, header=header, per_page=PAGE_SIZE), number)
+    rows = [*page.rows, *page_buttons(t, PAGE, page.number, more=page.more)]
     rows.append([(t._("⬅️ Menu"), MAIN_MENU)])
-    return "\n".join(lines), keyboard(rows)
+    return page.text, keyboard(rows)
+
+
+def _queue_entry(t: Translator, view: ReportView, zone: ZoneInfo) -> Entry:
+    line = t._("<b>{reference}</b> · {name} ({village}) · {count} x {model} · {date}").format(
+        reference=view.report.reference,
+        name=esc(view.artisan_name),
+        village=esc(view.village),
+        count=t.number(view.report.quantity),
+        model=model_name(t, view.model),
+        date=t.date(view.report.reported_at.astimezone(zone).date()),
+    )
+    button = (f"🔎 {view.report.reference} · {view.artisan_name}"[:60], f"{OPEN}{view.report.id}")
+    return Entry(line, button)
 
 
 async def open_report(update: Update, context: BotContext) -> None:
@@ -159,7 +159,7 @@ def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
         decision_conversation(),
         CallbackQueryHandler(accept_all, pattern=rf"^{ACCEPT_ALL}{ID}$"),
         CommandHandler("review", show_queue, filters=filters.ChatType.PRIVATE),
-        CallbackQueryHandler(show_queue, pattern=rf"^(?:{REVIEW}|{PAGE}\d{{1,6}})$"),
+        CallbackQueryHandler(show_queue, pattern=rf"^(?:{REVIEW}|{PAGE}[0-9]{{1,6}})$"),
         CallbackQueryHandler(open_report, pattern=rf"^{OPEN}{ID}$"),
         # Any other qc: button: a step that is over, or tampered data.
         CallbackQueryHandler(stale_button, pattern="^qc:"),

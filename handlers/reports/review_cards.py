@@ -18,7 +18,7 @@ from storage.models.reports import Report, ReportStatus, ReportView
 ACCEPT_ALL = "qc:all:"
 ACCEPT_PART = "qc:part:"
 REJECT = "qc:rej:"
-ID = r"\d{1,18}"
+ID = r"[0-9]{1,18}"
 
 # Quick reasons are stored as these codes, so every reader sees them in their own language.
 QUICK_REASONS = ("cracked_wood", "loose_skin", "poor_paint", "wrong_size")
@@ -112,7 +112,8 @@ async def decided_card(context: BotContext, t: Translator, view: ReportView) -> 
     report = view.report
     card = report_card(t, view, context.settings.zone)
     if report.status is ReportStatus.CANCELLED:
-        return f"{card}\n\n{t._('↩️ Cancelled by the artisan.')}"
+        cancelled = t._("↩️ Cancelled by the artisan.")
+        return f"{card}\n\n{cancelled}"
     emoji = "❌" if report.status is ReportStatus.REJECTED else "✅"
     if report.status is ReportStatus.ACCEPTED and report.rejected_quantity:
         emoji = "✂️"
