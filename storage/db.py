@@ -14,6 +14,10 @@ import aiosqlite
 Params = Sequence[Any] | dict[str, Any]
 T = TypeVar("T")
 
+# Switching a file to WAL is tried this often, a little longer apart each time.
+WAL_TRIES = 20
+WAL_RETRY_SECONDS = 0.05
+
 
 class Database:
     """The bot's SQLite database: WAL, foreign keys, and one operation at a time.
@@ -36,12 +40,9 @@ class Database:
             path.parent.mkdir(parents=True, exist_ok=True)
         connection = await aiosqlite.connect(path, isolation_level=None)
         connection.row_factory = sqlite3.Row
-        for pragma in (
-            "PRAGMA journal_mode=WAL",
-            "PRAGMA synchronous=NORMAL",
-            "PRAGMA foreign_keys=ON",
-            "PRAGMA busy_timeout=5000",
-        ):
+        await connection.execute("PRAGMA busy_timeout=5000")
+        await _use_wal(connection)
+        for pragma in ("PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON"):
             await connection.execute(pragma)
         return cls(connection, path)
 
@@ -133,3 +134,17 @@ async def _to_the_end(statement: Awaitable[T]) -> T:
             task.exception()  # retrieved: the caller is told of the cancellation instead
         raise cancelled
     return task.result()
+
+
+async def _use_wal(connection: aiosqlite.Connection) -> None:
+    # Turning a new file to WAL needs it alone for a moment, and SQLite answers "database is
+    # locked" at once, without waiting out busy_timeout, when another process opens the same
+    # file just then (two services started together, a backup while starting).
+    for attempt in range(1, WAL_TRIES + 1):
+        try:
+            await connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == WAL_TRIES:
+                raise
+            await asyncio.sleep(WAL_RETRY_SECONDS * attempt)
