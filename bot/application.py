@@ -29,6 +29,9 @@ from handlers.catalogue import admin as catalogue_admin
 from handlers.catalogue import rates, shop, watching
 from handlers.containers import opening as container_opening
 from handlers.containers import view as container_view
+from handlers.inbox import answering as inbox_answering
+from handlers.inbox import listing as inbox_listing
+from handlers.inbox import writing as inbox_writing
 from handlers.insights import charts, exports, production, statements, summary
 from handlers.insights import menu as insights_menu
 from handlers.members import (
@@ -38,6 +41,8 @@ from handlers.members import (
     directory,
     language,
     menu,
+    profile_edit,
+    village_requests,
 )
 from handlers.money import payments, stock_corrections
 from handlers.orders import decisions as order_decisions
@@ -61,6 +66,7 @@ MEMBER_COMMANDS = (
     ("watching", N_("Models you watch (buyers)")),
     ("help", N_("What I can do")),
     ("profile", N_("What you registered")),
+    ("write", N_("Write to the cooperative")),
     ("language", N_("Choose your language")),
     ("cancel", N_("Stop what you are doing")),
 )
@@ -77,6 +83,7 @@ ADMIN_COMMANDS = (
     ("summary", N_("This week and month at a glance")),
     ("charts", N_("Charts of production and stock")),
     ("export", N_("Spreadsheets of the ledgers")),
+    ("inbox", N_("Members' messages to the cooperative")),
     ("pending", N_("Registrations waiting for approval")),
     ("members", N_("List and manage members")),
 )
@@ -122,6 +129,7 @@ def build_application(settings: Settings, storage: Storage, token: str) -> Assem
             # buttons, and the entry points of those above it still open theirs.
             *artisan_registration.handlers(),  # members
             *buyer_registration.handlers(),
+            *profile_edit.handlers(),  # members: changing one's profile
             *reporting.handlers(),  # reports, with "my reports"
             *review.handlers(),  # the quality check and its reasons
             *catalogue_admin.handlers(),  # catalogue: adding and editing models
@@ -132,10 +140,13 @@ def build_application(settings: Settings, storage: Storage, token: str) -> Assem
             *container_opening.handlers(),  # containers: opening, filling and shipping
             *rates.handlers(),  # catalogue: exchange rates
             *announcement_compose.handlers(),  # announcements
+            *inbox_writing.handlers(),  # inbox: members write to the cooperative
+            *inbox_answering.handlers(),  # and the admins answer them
             # Then commands and buttons by feature; their commands and button prefixes do not
             # overlap, so their order among themselves does not matter.
             *menu.handlers(),
             *approvals.handlers(),
+            *village_requests.handlers(),
             *directory.handlers(),
             *language.handlers(),
             *shop.handlers(),
@@ -149,6 +160,7 @@ def build_application(settings: Settings, storage: Storage, token: str) -> Assem
             *statements.handlers(),
             *exports.handlers(),
             *production.handlers(),
+            *inbox_listing.handlers(),
             # After the announcement conversation, which takes the progress buttons itself
             # while an announcement is being written; its catch-all for bc: buttons refuses
             # non-admins and answers stale buttons.

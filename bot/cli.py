@@ -62,6 +62,8 @@ def main(argv: list[str] | None = None) -> None:
         elif command == "playground":
             configure_logging("WARNING", None)
             db_path = getattr(arguments, "db", Path("kendang-playground.db"))
+            if not db_path.parent.is_dir():
+                raise SettingsError(f"--db: the folder {db_path.parent.absolute()} does not exist")
             _run_until_signal(lambda stop: _playground(settings, db_path, stop))
         elif command == "migrate":
             configure_logging(settings.log_level, None)

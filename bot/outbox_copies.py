@@ -1,4 +1,4 @@
-"""Copies of a card (an order, a report, a registration) sent to admins through the outbox."""
+"""Copies of a card (an order, a report, a registration, a village change) sent to admins."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Literal
 
 from storage import Storage
 
-CopyKind = Literal["order", "report", "member"]
+CopyKind = Literal["order", "report", "member", "village", "inbox"]
 CopyRecorder = Callable[[int, int, int], Awaitable[None]]
 
 
@@ -24,6 +24,8 @@ async def record_copy(storage: Storage, copy_of: str, chat_id: int, message_id: 
         "order": storage.orders.add_message,
         "report": storage.reports.add_message,
         "member": storage.members.add_approval_message,
+        "inbox": storage.inbox.add_copy,
+        "village": storage.members.add_village_request_message,
     }
     recorder = recorders.get(kind)
     if recorder is None or not (entity.isascii() and entity.isdigit()):

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import difflib
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from dotenv import dotenv_values
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_VILLAGES = ("Minggirsari", "Ngoran", "Jiwut", "Jeding")
 SUPPORTED_LOCALES = ("id", "en")
+PREFIX = "KENDANG_"
+ENV_FILE = ".env"
+# The type of a validation error whose message reads on after the setting's name as it is.
+REFUSED = "refused"
 
 
 class SettingsError(Exception):
@@ -21,7 +30,7 @@ class Settings(BaseSettings):
     """Everything the bot can be configured with."""
 
     model_config = SettingsConfigDict(
-        env_prefix="KENDANG_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix=PREFIX, env_file=ENV_FILE, env_file_encoding="utf-8", extra="ignore"
     )
 
     bot_token: SecretStr | None = None
@@ -46,6 +55,9 @@ class Settings(BaseSettings):
     max_waiting_orders: int = Field(default=10, ge=1, le=1000)
     # A person registers once, perhaps again to correct what a rejection pointed out.
     max_registrations_per_day: int = Field(default=3, ge=1, le=100)
+    # A member's messages to the cooperative: unanswered at once, and in 24 hours.
+    max_waiting_messages: int = Field(default=5, ge=1, le=100)
+    max_messages_per_day: int = Field(default=20, ge=1, le=1000)
     # Telegram allows about 30 messages a second in all; the bot keeps to that (a benchmark
     # of the processing cost alone, against an emulator without limits, lifts it).
     send_rate: float = Field(default=30.0, gt=0, le=100_000)
@@ -58,19 +70,33 @@ class Settings(BaseSettings):
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
-        if isinstance(value, str):
-            return tuple(part.strip() for part in value.split(",") if part.strip())
-        return value
+        return _items(value) if isinstance(value, str) else value
 
     @field_validator("villages", mode="before")
     @classmethod
     def _split_villages(cls, value: object) -> object:
         if isinstance(value, str):
-            names = tuple(part.strip() for part in value.split(",") if part.strip())
+            names = _items(value)
             if not names:
                 raise ValueError("give at least one village name")
             return names
         return value
+
+    @field_validator("db_path")
+    @classmethod
+    def _check_db_folder(cls, path: Path) -> Path:
+        # A mistyped folder would otherwise start an empty database there, silently.
+        if str(path) != ":memory:" and not path.parent.is_dir():
+            raise PydanticCustomError(
+                REFUSED,
+                "the folder {folder} does not exist (create it first, or choose another path)",
+                {"folder": str(path.parent.absolute())},
+            )
+        if path.is_dir():
+            raise PydanticCustomError(
+                REFUSED, "{path} is a folder: give the database's file name", {"path": str(path)}
+            )
+        return path
 
     @field_validator("timezone")
     @classmethod
@@ -124,6 +150,17 @@ class Settings(BaseSettings):
         return user_id in self.admin_ids
 
 
+def _items(text: str) -> tuple[str, ...]:
+    """The comma-separated items of a list setting; an empty one is a typo, not nothing."""
+    if not text.strip():
+        return ()
+    items = tuple(part.strip() for part in text.split(","))
+    for number, item in enumerate(items, start=1):
+        if not item:
+            raise ValueError(f"item {number} of {text!r} is empty")
+    return items
+
+
 def _valid_secret(secret: str) -> bool:
     allowed = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
     return 0 < len(secret) <= 256 and set(secret) <= allowed
@@ -131,6 +168,7 @@ def _valid_secret(secret: str) -> bool:
 
 def load_settings(**overrides: object) -> Settings:
     """Read the settings, turning validation errors into one line that names the setting."""
+    _refuse_unknown_names(os.environ, _dotenv_names(Path(ENV_FILE)))
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as error:
@@ -139,4 +177,30 @@ def load_settings(**overrides: object) -> Settings:
         message = first["msg"].removeprefix("Value error, ")
         if not field:
             raise SettingsError(message) from None
-        raise SettingsError(f"KENDANG_{field.upper()} is malformed: {message}") from None
+        name = PREFIX + field.upper()
+        if first["type"] == REFUSED:
+            raise SettingsError(f"{name}: {message}") from None
+        raise SettingsError(f"{name} is malformed: {message}") from None
+
+
+def _dotenv_names(path: Path) -> list[str]:
+    """The names a `.env` file sets (none without the file)."""
+    return list(dotenv_values(path)) if path.is_file() else []
+
+
+def _refuse_unknown_names(environment: Mapping[str, str], dotenv: list[str]) -> None:
+    """Refuse a KENDANG_ name that is no setting, a typo that would otherwise pass unnoticed."""
+    known = {PREFIX + field.upper() for field in Settings.model_fields}
+    # Names are matched whatever their case, as the settings themselves are read.
+    for names, where in ((sorted(environment), "in the environment"), (dotenv, f"in {ENV_FILE}")):
+        for name in names:
+            if name.upper().startswith(PREFIX) and name.upper() not in known:
+                raise SettingsError(f"{name} ({where}) is not a setting{_suggestion(name, known)}")
+
+
+def _suggestion(name: str, known: set[str]) -> str:
+    """The end of the refusal: the known name closest to the mistyped one, if any is close."""
+    # Compared without the prefix, which every name shares and which would make all look alike.
+    tails = {known_name.removeprefix(PREFIX): known_name for known_name in known}
+    close = difflib.get_close_matches(name.upper().removeprefix(PREFIX), sorted(tails), n=1)
+    return f"; did you mean {tails[close[0]]}?" if close else " (see the README's Settings)"

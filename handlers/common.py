@@ -235,25 +235,6 @@ def parse_quantity(raw: str | None, maximum: int) -> int | None:
     return value if 1 <= value <= maximum else None
 
 
-_ISO_DATE = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$")
-_DAY_FIRST = re.compile(r"^([0-9]{1,2})([-/])([0-9]{1,2})\2([0-9]{4})$")
-
-
-def read_date(raw: str | None, *, year_first: bool = True) -> date | None:
-    """Read 15/01/2027 or 15-01-2027, with `year_first` 2027-01-15 too; None if not a date."""
-    text = (raw or "").strip()
-    iso = _ISO_DATE.match(text) if year_first else None
-    day_first = _DAY_FIRST.match(text)
-    try:
-        if iso is not None:
-            return date(int(iso[1]), int(iso[2]), int(iso[3]))
-        if day_first is not None:
-            return date(int(day_first[4]), int(day_first[3]), int(day_first[1]))
-    except ValueError:
-        return None
-    return None
-
-
 def today(context: BotContext) -> date:
     """Today's date in the cooperative's time zone."""
     return utc_now().astimezone(context.settings.zone).date()

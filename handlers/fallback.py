@@ -7,7 +7,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 
 from bot.context import BotContext
 from handlers.common import answer_button, column, reply
-from handlers.members.menu import MAIN_MENU
+from handlers.inbox import screens as inbox_screens
+from handlers.members.menu import MAIN_MENU, write_button
 
 
 async def nothing_to_cancel(update: Update, context: BotContext) -> None:
@@ -31,13 +32,18 @@ async def unknown_command(update: Update, context: BotContext) -> None:
 
 
 async def hint(update: Update, context: BotContext) -> None:
-    """Point a message outside any conversation to the menu."""
-    await reply(
-        update,
-        context,
-        context.t._("Please use the buttons of the menu. Send /menu to open it."),
-        column([(context.t._("📋 Menu"), MAIN_MENU)]),
-    )
+    """Point a message outside any conversation to the menu, and a member to writing to us."""
+    t = context.t
+    menu = (t._("📋 Menu"), MAIN_MENU)
+    if context.member is not None and inbox_screens.refusal(context) is None:
+        text = t._(
+            "Please use the buttons of the menu. To send a message to the cooperative's "
+            "admins, tap ✉️ Write to the cooperative."
+        )
+        await reply(update, context, text, column([write_button(t), menu]))
+        return
+    text = t._("Please use the buttons of the menu. Send /menu to open it.")
+    await reply(update, context, text, column([menu]))
 
 
 async def stale_button(update: Update, context: BotContext) -> None:

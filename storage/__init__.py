@@ -14,6 +14,7 @@ from storage.earnings import Earnings
 from storage.exchange_rates import ExchangeRates
 from storage.exports import Exports
 from storage.figures import Figures
+from storage.inbox import Inbox
 from storage.members import Members
 from storage.migrations import DatabaseTooNewError, migrate
 from storage.offers import Offers
@@ -54,6 +55,7 @@ class Storage:
     statements: Statements
     summary: Summaries
     chart_series: ChartSeries
+    inbox: Inbox
 
     @classmethod
     async def open(cls, path: Path | str) -> Storage:
@@ -85,6 +87,7 @@ class Storage:
             statements=Statements(db),
             summary=Summaries(db),
             chart_series=ChartSeries(db),
+            inbox=Inbox(db),
         )
 
     async def close(self) -> None:

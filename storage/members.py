@@ -9,6 +9,7 @@ import aiosqlite
 
 from storage.clock import now_text
 from storage.db import Database
+from storage.member_changes import MemberChanges
 from storage.models.members import (
     ArtisanApplication,
     BuyerApplication,
@@ -75,8 +76,8 @@ def member_from(row: sqlite3.Row, prefix: str) -> Member | None:
     return Member.model_validate({name: row[prefix + name] for name in _FIELDS})
 
 
-class Members:
-    """Reads and writes the members table."""
+class Members(MemberChanges):
+    """Reads and writes the members table (their own changes: MemberChanges)."""
 
     def __init__(self, db: Database) -> None:
         self._db = db

@@ -12,9 +12,8 @@ from storage.models.offers import Makers, Offer
 _OFFER_COLUMNS = (
     f"{model_columns('d', 'm_')},"
     " COALESCE(b.on_hand - b.reserved, 0) AS available,"
-    " COALESCE(d.photo_file_id, (SELECT r.photo_file_id FROM reports r"
-    "  WHERE r.model_id = d.id AND r.status = 'accepted' AND r.photo_file_id IS NOT NULL"
-    "  ORDER BY r.id DESC LIMIT 1)) AS photo"
+    # Only the photo an admin chose: an artisan's report photo is for the quality check.
+    " d.photo_file_id AS photo"
 )
 _OFFER_TABLES = " FROM drum_models d LEFT JOIN stock_balances b ON b.model_id = d.id"
 _OFFERS = f"SELECT {_OFFER_COLUMNS}{_OFFER_TABLES}"

@@ -483,11 +483,24 @@ def test_typed_moments_are_read_in_the_cooperative_time_zone() -> None:
         "30-11 8.00",
         "2026-11-30 08:00",
         "  30/11/2026   08:00 ",
+        "30.11.2026 08.00",
+        "30 November 2026 08:00",
+        "30 Nov 08.00",
+        "30 Nov 2026 08.00.00",  # as the bot writes it in Indonesian
+        "Nov 30, 2026, 8:00:00 AM",  # and in English
     ):
         assert parse_moment(typed, now) == expected, typed
     assert parse_moment("05/01 07:00", now) == datetime(2027, 1, 5, 7, 0, tzinfo=JAKARTA)
     assert parse_moment("19/11 07:00", now) == datetime(2026, 11, 19, 7, 0, tzinfo=JAKARTA)
-    for typed in ("31-11-2026 08:00", "30-11-2026 24:00", "30-11-2026", "besok 08:00", "", "8:00"):
+    for typed in (
+        "31-11-2026 08:00",
+        "30-11-2026 24:00",
+        "30-11-2026 13:00 PM",
+        "30-11-2026",
+        "besok 08:00",
+        "",
+        "8:00",
+    ):
         assert parse_moment(typed, now) is None, typed
 
 

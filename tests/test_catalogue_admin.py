@@ -79,8 +79,8 @@ async def test_catalogue_lists_the_seeded_models_from_the_admin_menu(bot: Runnin
     card = ani.last.plain
     assert SMALL_PLAIN in card
     assert "Upah perajin: Rp120.000 per kendang" in card
-    assert "Harga pembeli: Rp200.000" in card
-    assert "kepala 17-19 cm" in card
+    assert "Harga jual: Rp200.000" in card
+    assert "diameter 17-19 cm" in card
     assert "Foto: belum ada" in card
     assert "Status: aktif" in card
 
@@ -90,7 +90,7 @@ async def test_admin_adds_a_model_through_the_whole_conversation(bot: RunningBot
     await start_adding(ani, "Sedang", "Mangga", "Kulit sapi", "Ukir")
     assert "Sedang · mangga · kulit sapi · ukir" in ani.last_text
     await ani.send("Rp 150.000")
-    assert "harga pembeli" in ani.last_text
+    assert "harga jual" in ani.last_text
     await ani.send("250,000")
     summary = ani.last_text
     assert "DJ-M-MGO-COW-CARVE" in summary
@@ -134,7 +134,7 @@ async def test_a_bad_rate_is_asked_again(bot: RunningBot, typed: str) -> None:
     replies = await ani.send(typed)
     assert "angka bulat lebih dari nol" in replies[-1].plain
     await ani.send("150.000")
-    assert "harga pembeli" in ani.last_text
+    assert "harga jual" in ani.last_text
     assert "Rp150.000" in ani.last_text
 
 
@@ -158,7 +158,7 @@ async def test_rate_change_is_recorded_and_undo_sets_it_back(bot: RunningBot) ->
     for typed, hint in (
         ("abc", "angka bulat lebih dari nol"),
         ("120000", "Upahnya memang sudah segitu"),
-        ("200.000", "harus lebih rendah dari harga pembeli (Rp200.000)"),
+        ("200.000", "harus lebih rendah dari harga jual (Rp200.000)"),
     ):
         await ani.send(typed)
         assert hint in ani.last_text
@@ -192,7 +192,7 @@ async def test_rate_change_is_recorded_and_undo_sets_it_back(bot: RunningBot) ->
 async def test_buyer_price_change_is_stored(bot: RunningBot) -> None:
     ani = bot.admin()
     await open_card(ani)
-    await ani.tap("Ubah harga pembeli")
+    await ani.tap("Ubah harga jual")
     await ani.send("110000")  # not above the rate
     assert "harus lebih tinggi dari upah perajin" in ani.last_text
     await ani.send("Rp210.000")

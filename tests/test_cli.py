@@ -1,4 +1,4 @@
-"""The command line: settings errors are one clear line and exit 2; migrate; --version."""
+"""The command line: settings errors and typos are one clear line and exit 2; migrate; --version."""
 
 from __future__ import annotations
 
@@ -57,6 +57,75 @@ def test_settings_are_read_from_a_dotenv_file(tmp_path: Path) -> None:
     assert "KENDANG_ADMIN_IDS" in result.stderr
 
 
+def test_an_unknown_setting_is_refused_with_the_closest_name(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "migrate", KENDANG_ADMIN_ID="9001")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "kendang-bot: KENDANG_ADMIN_ID (in the environment) is not a setting;"
+        " did you mean KENDANG_ADMIN_IDS?"
+    ]
+    assert not (tmp_path / "kendang.db").exists()
+
+
+def test_an_unknown_setting_in_the_dotenv_file_is_refused_too(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("KENDANG_BOT_TOKEN=1:x\nKENDANG_DATABASE_PATH=other.db\n")
+    result = run_cli(tmp_path, "migrate")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "kendang-bot: KENDANG_DATABASE_PATH (in .env) is not a setting;"
+        " did you mean KENDANG_DB_PATH?"
+    ]
+
+
+def test_an_unknown_setting_like_no_other_points_to_the_list(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "migrate", KENDANG_XYZZY="1")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "kendang-bot: KENDANG_XYZZY (in the environment) is not a setting"
+        " (see the README's Settings)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "empty"),
+    [
+        ("KENDANG_ADMIN_IDS", "1,,2", 2),
+        ("KENDANG_ADMIN_IDS", "1,2,", 3),
+        ("KENDANG_ADMIN_IDS", ",1", 1),
+        ("KENDANG_VILLAGES", "Jiwut, ,Ngoran", 2),
+    ],
+)
+def test_a_list_with_an_empty_item_is_refused(
+    tmp_path: Path, name: str, value: str, empty: int
+) -> None:
+    result = run_cli(tmp_path, "migrate", **{name: value})
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"kendang-bot: {name} is malformed: item {empty} of {value!r} is empty"
+    ]
+
+
+def test_a_database_in_a_folder_that_does_not_exist_is_refused(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "migrate", KENDANG_DB_PATH="dtaa/kendang.db")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"kendang-bot: KENDANG_DB_PATH: the folder {tmp_path.resolve() / 'dtaa'} does not exist"
+        " (create it first, or choose another path)"
+    ]
+    assert not (tmp_path / "dtaa").exists()
+
+
+def test_a_playground_database_in_a_folder_that_does_not_exist_is_refused(
+    tmp_path: Path,
+) -> None:
+    result = run_cli(tmp_path, "playground", "--db", "dtaa/play.db")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"kendang-bot: --db: the folder {tmp_path.resolve() / 'dtaa'} does not exist"
+    ]
+    assert not (tmp_path / "dtaa").exists()
+
+
 def test_webhook_url_without_a_secret_is_refused(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "run", KENDANG_BOT_TOKEN="1:x", KENDANG_WEBHOOK_URL="https://x/hook")
     assert result.returncode == 2
@@ -64,7 +133,7 @@ def test_webhook_url_without_a_secret_is_refused(tmp_path: Path) -> None:
 
 
 def test_migrate_creates_the_database_and_is_idempotent(tmp_path: Path) -> None:
-    db = tmp_path / "data" / "kendang.db"
+    db = tmp_path / "kendang.db"
     first = run_cli(tmp_path, "migrate", KENDANG_DB_PATH=str(db))
     assert first.returncode == 0, first.stderr
     latest = len(available_migrations())

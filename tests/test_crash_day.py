@@ -285,8 +285,8 @@ async def test_a_payment_undone_by_an_update_delivered_again_is_told_to_the_arti
     await accept_all(1).act(day)
     await pay("Sri Wahyuni", "1.000.000").act(day)
     await day.settled()
-    recorded = [m for m in day.ani.inbox if m.button_data("↩️ Batalkan")][-1]
-    undo = recorded.button_data("↩️ Batalkan") or ""
+    recorded = [m for m in day.ani.inbox if m.button_data("↩️ Urungkan")][-1]
+    undo = recorded.button_data("↩️ Urungkan") or ""
     # The payment is undone; the bot dies telling the artisan.
     await kill_while_in_flight(
         day,

@@ -56,7 +56,7 @@ from tests.test_reporting import MEDIUM_PAINTED, report_drums, send_data
 
 UNKNOWN, PENDING, ARTISAN, BUYER, ADMIN = range(5)
 APOLOGIES = ("Sorry, something went wrong", "Maaf, ada yang salah")
-POINTERS = ("Please talk to me in a private chat", "chat saya secara pribadi")
+POINTERS = ("Please talk to me in a private chat", "kirim pesan ke saya secara pribadi")
 BOT_USERNAME = "kendang_emulated_bot"
 GROUPS = {"group": -4001, "supergroup": -1001001}
 # Groups of each kind the bot is in: Telegram lets a bot post about 20 messages a minute to one
@@ -108,7 +108,8 @@ COMMANDS = [
     "start", "menu", "help", "language", "cancel", "profile", "report", "reports",
     "production", "statement", "needed", "browse", "available", "orders", "containers",
     "watching", "review", "stock", "artisans", "pay", "correct", "catalogue", "rates",
-    "broadcast", "insights", "summary", "charts", "export", "pending", "members",
+    "broadcast", "insights", "summary", "charts", "export", "pending", "members", "write",
+    "inbox",
 ]  # fmt: skip
 ODD_ARGUMENTS = [
     "", " foo", " 99999999", " -1", " 0", " R-000001", " <b>&amp;", " " + "9" * 40,

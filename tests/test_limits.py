@@ -133,7 +133,7 @@ async def register_and_be_rejected(sri: Person, ani: Person) -> None:
     """Register through the real flow and have admin Ani reject it."""
     await register_artisan(sri)
     await ani.tap("Tolak", ani.last)
-    assert "pendaftaran Anda belum disetujui" in sri.last_text
+    assert "pendaftaran Anda tidak disetujui" in sri.last_text
 
 
 async def test_a_rejected_artisan_registering_again_hits_the_daily_limit(

@@ -254,6 +254,6 @@ async def test_an_indonesian_buyer_reads_orders_in_indonesian(bot: RunningBot) -
     await li.send("/orders")
     listing = li.last_text
     assert "Pesanan saya" in listing
-    assert "inden: 10 disiapkan, 20 masih dibuat" in listing
+    assert "inden: 10 disiapkan, 20 masih harus dibuat" in listing
     assert "30 kendang · Rp11.250.000" in listing
     assert "ord:see:1" in data_of(li.last)

@@ -135,7 +135,7 @@ async def test_rejected_artisan_is_told_and_may_register_again(bot: RunningBot) 
     await register_artisan(sri)
     await ani.tap("Tolak")
     assert row_status(bot, 1001) == "rejected"
-    assert "pendaftaran Anda belum disetujui" in sri.last_text
+    assert "pendaftaran Anda tidak disetujui" in sri.last_text
     replies = await sri.send("/start")
     assert "Anda bisa mendaftar lagi" in replies[-1].plain
     await register_artisan(sri, name="Sri Lestari")
@@ -353,7 +353,7 @@ async def test_group_chats_get_a_pointer_to_a_private_chat(bot: RunningBot) -> N
     assert first < second
     texts = [message.plain for message in bot.emulator.messages(-100123)]
     assert len(texts) == 1
-    assert "chat saya secara pribadi" in texts[0]
+    assert "kirim pesan ke saya secara pribadi" in texts[0]
 
 
 async def test_in_a_group_only_commands_for_this_bot_are_answered_and_nobody_is_seen(
@@ -377,7 +377,7 @@ async def test_in_a_group_only_commands_for_this_bot_are_answered_and_nobody_is_
     await bot.emulator.wait_confirmed(last)
 
     [pointer] = bot.emulator.messages(-100123)
-    assert "chat saya secara pribadi" in pointer.plain
+    assert "kirim pesan ke saya secara pribadi" in pointer.plain
     assert "4242" in bot.emulator.answered_callbacks, "a button in a group stops spinning"
     with closing(sqlite3.connect(bot.settings.db_path)) as db:
         people = db.execute("SELECT telegram_id, blocked_at FROM telegram_users").fetchall()

@@ -163,7 +163,7 @@ async def test_with_no_stock_an_order_is_backordered_or_declined(bot: RunningBot
     assert "None are in stock now: all 40 will be made for you" in li.last_text
     inden = copy_of(bot, ADMIN_ANI, for_ani).plain
     assert "Dikonfirmasi oleh Budi: 40 kendang" in inden
-    assert "inden: 0 disiapkan, 40 masih dibuat" in inden
+    assert "inden: 0 disiapkan, 40 masih harus dibuat" in inden
 
 
 async def test_declining_tells_the_buyer_in_their_language_and_reserves_nothing(

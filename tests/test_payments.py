@@ -103,7 +103,7 @@ async def test_an_admin_records_a_payment_and_the_artisan_is_told(bot: RunningBo
 
     await ani.tap("Catat pembayaran")
     assert "Pembayaran dicatat: Rp150.000 ke Sri Wahyuni (Jiwut)" in ani.last_text
-    assert ani.last.button_data("Batalkan") is not None
+    assert ani.last.button_data("Urungkan") is not None
     assert payments(bot, artisan_id) == [
         (-150_000, today(bot).isoformat(), "tunai <BRI>", ADMIN_ANI)
     ]
@@ -177,13 +177,14 @@ async def test_bad_amounts_and_dates_are_asked_again_and_nothing_is_recorded(
 
     now = today(bot)
     tomorrow = (now + timedelta(days=1)).strftime("%d-%m-%Y")
-    too_old = (now - timedelta(days=400)).strftime("%d/%m/%Y")
+    too_old = now - timedelta(days=400)
     for typed, answer in (
         ("31-02-2026", "tidak bisa saya baca"),
         ("kemarin", "tidak bisa saya baca"),
-        ("2026-01-05", "tidak bisa saya baca"),
+        ("05-01", "tidak bisa saya baca"),  # a payment's year is never guessed
         (tomorrow, "belum lewat"),
-        (too_old, "lebih dari setahun"),
+        (too_old.strftime("%d/%m/%Y"), "lebih dari setahun"),
+        (too_old.isoformat(), "lebih dari setahun"),  # year first is read as everywhere
     ):
         replies = await ani.send(typed)
         assert answer in replies[-1].plain, typed
@@ -203,11 +204,11 @@ async def test_undo_reverses_a_payment_once_and_tells_the_artisan(bot: RunningBo
     await pay_up_to_confirmation(ani, "150.000")
     await ani.tap("Catat pembayaran")
     confirmation = ani.last
-    undo_data = confirmation.button_data("Batalkan")
+    undo_data = confirmation.button_data("Urungkan")
     assert undo_data is not None and undo_data.startswith("pay:undo:")
 
-    await ani.tap("Batalkan", confirmation)
-    assert "Dibatalkan: pembayaran Rp150.000 ke Sri Wahyuni (Jiwut)" in ani.last_text
+    await ani.tap("Urungkan", confirmation)
+    assert "Diurungkan: pembayaran Rp150.000 ke Sri Wahyuni (Jiwut)" in ani.last_text
     assert "Belum dibayar ke perajin sekarang: Rp240.000" in ani.last_text
     assert "Koreksi" in sri.last_text
     assert "Belum dibayar ke Anda: Rp240.000" in sri.last_text
@@ -223,7 +224,7 @@ async def test_undo_reverses_a_payment_once_and_tells_the_artisan(bot: RunningBo
 
     told_before = len(sri.inbox)
     await ani.press(undo_data, confirmation)
-    assert "sudah dibatalkan sebelumnya" in ani.callback_answers[-1]["text"]
+    assert "sudah diurungkan sebelumnya" in ani.callback_answers[-1]["text"]
     assert len(query(bot, "SELECT id FROM earnings_entries")) == 3
     assert len(sri.inbox) == told_before
 

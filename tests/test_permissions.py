@@ -1,22 +1,31 @@
 """Who may do what: every command and button for each kind of person, and nobody else's things.
 
-One table drives the test and the README's permission matrix (regenerate it with
-`.venv/bin/python -m tests.test_permissions`). A forbidden action gets a polite refusal (a
-reply or an alert) and changes none of the business tables; an allowed one gets an answer.
+One table drives the test and the permission matrix in docs/permissions.md (regenerate it with
+`.venv/bin/python -m tests.test_permissions`); who may use a command comes from the bot's own
+table, which /help is made from too. A forbidden action gets a polite refusal (a reply or an
+alert) and changes none of the business tables; an allowed one gets an answer.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
+import pkgutil
+import re
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from telegram.ext import BaseHandler, CommandHandler, ConversationHandler
+
+import handlers
 from bot.emulator import Person
+from handlers.members.commands import Kind, allowed, every_command
 from storage import Storage
 from tests.conftest import ADMIN_ANI, RunningBot, active_artisan, active_buyer
 from tests.test_ordering import send_data as order_send_data
@@ -33,6 +42,14 @@ HEADINGS = {
     "deactivated": "deactivated member",
     "admin": "admin",
 }
+KINDS = {
+    "unknown": Kind.UNKNOWN,
+    "pending": Kind.PENDING_ARTISAN,
+    "artisan": Kind.ARTISAN,
+    "buyer": Kind.BUYER,
+    "deactivated": Kind.DEACTIVATED_ARTISAN,
+    "admin": Kind.ADMIN,
+}
 ALLOWED, REFUSED, REGISTER = "allowed", "refused", "asked to register"
 BUSINESS_TABLES = (
     "reports",
@@ -46,14 +63,20 @@ BUSINESS_TABLES = (
     "watches",
     "exchange_rates",
     "drum_models",
+    "threads",
+    "thread_messages",
 )
 SMALL = "DJ-S-MAH-GOAT-PLAIN"
+# A command named in a text: /help, not a/b or a date's 15/01.
+COMMAND_NAME = re.compile(r"(?<![\w/])/([a-z]+)\b")
 
 # Who may do it: one letter per kind of person, in the order of PEOPLE (A allowed, R refused,
 # G asked to register). Named once here so that the table below reads as who, not as letters.
 CELLS = {"A": ALLOWED, "R": REFUSED, "G": REGISTER}
 EVERYONE = "AAAAAA"
 MEMBERS = "GAAAAG"  # the admins are not members: they have no profile
+CHANGE_PROFILE = "GAAARG"  # a deactivated member may look at their profile, not change it
+CHANGE_VILLAGE = "GAARRG"
 NEWCOMERS = "ARRRRR"
 ARTISANS = "GRARRR"
 OWN_REPORTS = "GAARAR"  # a pending or deactivated artisan still sees their own reports
@@ -65,6 +88,7 @@ SHOP = "GRRARA"
 CONTAINERS = "RRRARA"
 MY_CONTAINERS = "RRRARR"
 ADMINS = "RRRRRA"
+WRITERS = "GAAARR"  # members, also while they wait for approval
 
 
 @dataclass(frozen=True)
@@ -89,38 +113,28 @@ def button(data: str, who: str, *, run_admin: bool = True) -> Action:
     return Action(f"`{data}`", data, who, run_admin)
 
 
-COMMANDS = [
-    command("start", EVERYONE),
-    command("menu", EVERYONE),
-    command("help", EVERYONE),
-    command("language", EVERYONE),
-    command("cancel", EVERYONE),
-    command("profile", MEMBERS),
-    command("report", ARTISANS),
-    command("production", OWN_PRODUCTION),
-    command("reports", OWN_REPORTS),
-    command("needed", NEEDED),
-    command("statement", STATEMENT),
-    command("browse", SHOP),
-    command("available", SHOP),
-    command("orders", SHOP),
-    command("containers", CONTAINERS),
-    command("watching", BUYERS),
-    command("review", ADMINS),
-    command("stock", ADMINS),
-    command("artisans", ADMINS),
-    command("pay", ADMINS),
-    command("correct", ADMINS),
-    command("catalogue", ADMINS),
-    command("rates", ADMINS),
-    command("broadcast", ADMINS),
-    command("insights", ADMINS),
-    command("summary", ADMINS),
-    command("charts", ADMINS),
-    command("export", ADMINS),
-    command("pending", ADMINS),
-    command("members", ADMINS),
-]
+# The commands whose refusal points these people to /start; the rest refuse them plainly.
+ASKED_TO_REGISTER = {
+    "unknown": {
+        *("profile", "report", "reports", "browse", "available", "orders", "watching"),
+        "write",
+    },
+    "admin": {"profile"},
+}
+
+
+def command_who(name: str) -> str:
+    """Who may use a command, as the bot's table says, in the letters of PEOPLE."""
+    letters = []
+    for who in PEOPLE:
+        if name in allowed(KINDS[who]):
+            letters.append("A")
+        else:
+            letters.append("G" if name in ASKED_TO_REGISTER.get(who, ()) else "R")
+    return "".join(letters)
+
+
+COMMANDS = [command(name, command_who(name)) for name in every_command()]
 BUTTONS = [
     # Everyone's menu.
     button("menu:main", EVERYONE),
@@ -128,6 +142,9 @@ BUTTONS = [
     button("lang:menu", EVERYONE),
     button("lang:set:{lang}", EVERYONE),
     button("menu:profile", MEMBERS),
+    button("prof:edit:name", CHANGE_PROFILE),
+    button("prof:edit:village", CHANGE_VILLAGE),
+    button("prof:vwd", CHANGE_PROFILE),
     button("role:artisan", NEWCOMERS),
     button("role:buyer", NEWCOMERS),
     # Artisans.
@@ -215,6 +232,14 @@ BUTTONS = [
     button("appr:yes:{pending}", ADMINS, run_admin=False),
     button("appr:no:{pending}", ADMINS, run_admin=False),
     button("mem:set:{artisan}:active:deactivated", ADMINS, run_admin=False),
+    button("vreq:yes:1", ADMINS, run_admin=False),
+    button("vreq:no:1", ADMINS, run_admin=False),
+    # Writing to the cooperative, and the admins' inbox.
+    button("msg:write", WRITERS),
+    button("inbox:list", ADMINS),
+    button("inbox:open:1", ADMINS),
+    button("inbox:reply:1", ADMINS, run_admin=False),
+    button("inbox:done:1", ADMINS, run_admin=False),
 ]
 ACTIONS = COMMANDS + BUTTONS
 
@@ -250,7 +275,9 @@ WAITING = (
     "tidak aktif",
     "not active",
     "belum disetujui",
+    "tidak disetujui",
     "menunggu persetujuan admin. anda bisa",
+    "still waiting for an admin's approval",
     "belum terdaftar",
     "not registered yet",
 )
@@ -526,21 +553,128 @@ async def test_a_deactivated_member_changes_nothing_with_old_buttons_or_a_flow_b
     assert not wrong, "\n".join(wrong)
 
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+async def waiting_buyer(bot: RunningBot, user_id: int, name: str) -> Person:
+    """Register a buyer who waits for an admin (the bot must ask for buyers' approval)."""
+    buyer = bot.person(user_id, name, "en")
+    await buyer.send("/start")
+    await buyer.tap("I am a buyer")
+    await buyer.send(name)
+    await buyer.send("Yiwu Music Trading")
+    await buyer.tap("China")
+    await buyer.tap("Create my account")
+    assert "Registration sent" in buyer.last_text, buyer.last_text
+    return buyer
+
+
+async def every_kind(bot: RunningBot) -> dict[Kind, Person]:
+    """One person of every kind, registered and decided through the bot.
+
+    The bot must ask for buyers' approval, so that there is a pending buyer.
+    """
+    admin = bot.admin()
+    await admin.send("/start")
+    unknown = bot.person(3001, "Dewi", "id")
+    await unknown.send("/start")
+    people = {
+        Kind.ADMIN: admin,
+        Kind.UNKNOWN: unknown,
+        Kind.ARTISAN: await active_artisan(bot, 1001, "Sri Wahyuni"),
+        Kind.DEACTIVATED_ARTISAN: await active_artisan(bot, 1002, "Joko Susilo"),
+        Kind.PENDING_ARTISAN: await pending_artisan(bot, 1003, "Wati"),
+        Kind.REJECTED_ARTISAN: await pending_artisan(bot, 1004, "Tono"),
+        Kind.PENDING_BUYER: await waiting_buyer(bot, 2001, "Li Wei"),
+        Kind.BUYER: await waiting_buyer(bot, 2002, "Chen Hui"),
+        Kind.DEACTIVATED_BUYER: await waiting_buyer(bot, 2003, "Wang Fang"),
+        Kind.REJECTED_BUYER: await waiting_buyer(bot, 2004, "Zhao Lei"),
+    }
+    decisions = {
+        Kind.DEACTIVATED_ARTISAN: ["active:deactivated"],
+        Kind.REJECTED_ARTISAN: ["pending:rejected"],
+        Kind.BUYER: ["pending:active"],
+        Kind.DEACTIVATED_BUYER: ["pending:active", "active:deactivated"],
+        Kind.REJECTED_BUYER: ["pending:rejected"],
+    }
+    async with opened(bot) as storage:
+        ids = {kind: await member_id(storage, people[kind]) for kind in decisions}
+    for kind, steps in decisions.items():
+        for step in steps:
+            await admin.press(f"mem:set:{ids[kind]}:{step}")
+    async with opened(bot) as storage:
+        for kind, person in people.items():
+            member = await storage.members.by_telegram_id(person.user_id)
+            if member is not None:
+                assert f"{member.status} {member.role}" == kind.value, kind
+    assert set(people) == set(Kind)
+    return people
+
+
+async def test_help_lists_exactly_the_commands_each_kind_of_person_may_use(
+    start_bot: Callable[..., Any],
+) -> None:
+    bot: RunningBot = await start_bot(buyer_approval=True)
+    people = await every_kind(bot)
+    wrong: list[str] = []
+    for kind, person in people.items():
+        listed = COMMAND_NAME.findall((await person.send("/help"))[-1].plain)
+        if listed != allowed(kind):
+            wrong.append(f"{kind}: /help lists {listed}, may use {allowed(kind)}")
+    assert not wrong, "\n".join(wrong)
+
+
+async def test_every_command_for_the_kinds_of_person_beyond_the_matrix(
+    start_bot: Callable[..., Any],
+) -> None:
+    bot: RunningBot = await start_bot(buyer_approval=True)
+    people = await every_kind(bot)
+    wrong: list[str] = []
+    for kind in set(Kind) - set(KINDS.values()):
+        person = people[kind]
+        for name in every_command():
+            said, cell, changed = await outcome(bot, person, f"/{name}")
+            strict = any(phrase in said.lower() for phrase in STRICT)
+            if name in allowed(kind):
+                if not said or strict:
+                    wrong.append(f"{kind} /{name}: expected allowed, got {cell}: {said[:140]!r}")
+                await person.send("/cancel")
+            elif cell not in (REFUSED, REGISTER) or changed:
+                wrong.append(f"{kind} /{name}: expected a refusal, got {cell}: {said[:140]!r}")
+    assert not wrong, "\n".join(wrong)
+
+
+def _commands(handler: BaseHandler[Any, Any, Any]) -> set[str]:
+    """The commands a handler starts something with; a flow's steps (/skip) are its own."""
+    if isinstance(handler, ConversationHandler):
+        inner = [*handler.entry_points, *handler.fallbacks]
+        return {name for step in inner for name in _commands(step)}
+    return set(handler.commands) if isinstance(handler, CommandHandler) else set()
+
+
+def test_every_command_the_bot_answers_is_in_the_table_help_and_matrix_come_from() -> None:
+    answered: set[str] = set()
+    for info in pkgutil.walk_packages(handlers.__path__, "handlers."):
+        module = importlib.import_module(info.name)
+        build = getattr(module, "handlers", None)
+        if callable(build) and build.__module__ == info.name:
+            answered |= {name for made in build() for name in _commands(made)}
+    assert answered == set(every_command())
+
+
+MATRIX_PAGE = Path(__file__).resolve().parent.parent / "docs" / "permissions.md"
 MATRIX_START, MATRIX_END = "<!-- permission matrix -->\n", "<!-- /permission matrix -->\n"
 
 
-def readme_with_matrix(readme: str) -> str:
-    """The README with its permission matrix section made from the table."""
-    before, rest = readme.split(MATRIX_START, 1)
+def page_with_matrix(page: str) -> str:
+    """The page with its permission matrix section made from the table."""
+    before, rest = page.split(MATRIX_START, 1)
     _, after = rest.split(MATRIX_END, 1)
     return f"{before}{MATRIX_START}{markdown()}{MATRIX_END}{after}"
 
 
-def test_the_readme_permission_matrix_is_up_to_date() -> None:
-    readme = README.read_text(encoding="utf-8")
-    assert readme == readme_with_matrix(readme), "run python -m tests.test_permissions"
+def test_the_documented_permission_matrix_is_up_to_date() -> None:
+    page = MATRIX_PAGE.read_text(encoding="utf-8")
+    assert page == page_with_matrix(page), "run python -m tests.test_permissions"
 
 
 if __name__ == "__main__":
-    README.write_text(readme_with_matrix(README.read_text(encoding="utf-8")), encoding="utf-8")
+    page = MATRIX_PAGE.read_text(encoding="utf-8")
+    MATRIX_PAGE.write_text(page_with_matrix(page), encoding="utf-8")

@@ -106,7 +106,7 @@ async def test_artisan_reports_a_batch_with_a_photo_in_a_few_taps(bot: RunningBo
     ani = bot.admin()
     sri = await active_artisan(bot)
     await tap_data(sri, REPORT)
-    assert "Kendang apa yang sudah selesai" in sri.last_text
+    assert "Kendang apa yang sudah jadi" in sri.last_text
     await choose_model(sri, bot, MEDIUM_PAINTED)
     assert "Berapa kendang" in sri.last_text
     await sri.tap("10")

@@ -245,7 +245,7 @@ async def test_cards_show_where_drums_are_made_but_never_who_made_them(bot: Runn
     tono = await active_artisan(bot, 1002, "Tono Hartono", "Jiwut")
     ayu = await active_artisan(bot, 1003, "Ayu Rahma", "Ngoran")
     await accept(bot, sri, MEDIUM, 4)
-    artisan_photo = await accept(bot, tono, MEDIUM, 3, photo=True)
+    await accept(bot, tono, MEDIUM, 3, photo=True)
     await accept(bot, ayu, MEDIUM, 2)
 
     await li.send("/browse")
@@ -253,12 +253,36 @@ async def test_cards_show_where_drums_are_made_but_never_who_made_them(bot: Runn
     card = (await li.tap("Next", card))[-1]
 
     assert f"Code: {MEDIUM}" in card.plain
-    # No model photo: the newest accepted artisan photo is shown.
-    assert card.photo and card.photo[-1]["file_id"] == artisan_photo
+    assert not card.photo  # Tono's report photo is not the model's
     assert "Made in Jiwut (2 workshops), Ngoran (1 workshop)" in card.plain
     assert "Available now: 9 drums" in card.plain
     for private in ("Sri", "Wahyuni", "Tono", "Ayu", "Bengkel", "+62", "81233344455"):
         assert private not in card.plain
+
+
+async def test_a_card_shows_only_the_photo_an_admin_attached_never_an_artisans(
+    bot: RunningBot,
+) -> None:
+    li = await active_buyer(bot)
+    sri = await active_artisan(bot)
+    artisan_photo = await accept(bot, sri, FIRST, 3, photo=True)
+
+    card = (await li.send("/browse"))[-1]
+    assert f"Code: {FIRST}" in card.plain and "Available now: 3 drums" in card.plain
+    assert not card.photo
+
+    ani = bot.admin()
+    await ani.send("/catalogue")
+    await ani.tap("Kecil · mahoni · kulit kambing · ukir")
+    await ani.tap("Pasang foto")
+    await ani.send_photo()
+    assert "Foto terpasang" in ani.last.plain
+    [row] = query(bot, "SELECT photo_file_id FROM drum_models WHERE code = ?", FIRST)
+    chosen = row["photo_file_id"]
+    assert chosen is not None and chosen != artisan_photo
+
+    card = (await li.send("/browse"))[-1]
+    assert card.photo and card.photo[-1]["file_id"] == chosen
 
 
 async def test_prices_show_usd_and_cny_only_once_rates_are_set(bot: RunningBot) -> None:

@@ -165,16 +165,16 @@ async def approved_artisan(bot: RunningBot, user_id: int = 1001, name: str = "Sr
 # What the chatty registration's person is shown, in order: the beginning of each message.
 RUN = [
     "Halo Sri! 👋",  # /start, before the run
-    "Selamat datang! Mari daftarkan bengkel Anda.",  # the role button
+    "Selamat datang! Mari daftarkan usaha Anda.",  # the role button
     "Anda sedang mendaftar.",  # /help
-    "2/4 Bengkel Anda ada di desa mana?",  # the name
+    "2/4 Usaha Anda ada di desa mana?",  # the name
     "Anda sedang mendaftar.",  # /help
     "Silakan pilih desa Anda dengan tombol.",  # a word instead of the village
-    "3/4 Apa nama usaha/bengkel Anda?",  # the village button
+    "3/4 Apa nama usaha Anda?",  # the village button
     "4/4 Kirim nomor HP Anda",  # the workshop
     "Anda sedang mendaftar.",  # /help
     "Terima kasih.",  # Lewati (Skip)...
-    "Mohon periksa data Anda:\nNama: Sri Wahyuni\nDesa: Jiwut\nBengkel: Bengkel Sri",  # ...
+    "Mohon periksa data Anda:\nNama: Sri Wahyuni\nDesa: Jiwut\nUsaha: Bengkel Sri",  # ...
     "✅ Pendaftaran terkirim.",  # Send: the menu the taps were on, edited
     "Yang bisa saya bantu",  # /help
     "Terima kasih, Sri Wahyuni. Pendaftaran Anda sedang menunggu persetujuan admin.",  # /start
@@ -372,7 +372,7 @@ async def test_three_registrations_pushed_interleaved_each_end_with_their_own_da
     assert drafts(path) == {}
     for person, (name, village, workshop, phone) in zip(people, wanted, strict=True):
         summary = next(m.plain for m in person.inbox if m.plain.startswith("Mohon periksa"))
-        assert f"Nama: {name}\nDesa: {village}\nBengkel: {workshop}" in summary
+        assert f"Nama: {name}\nDesa: {village}\nUsaha: {workshop}" in summary
         assert f"No. HP: {phone or '—'}" in summary
         assert person.last_text.startswith("✅ Pendaftaran terkirim")
         cards = [m.plain for m in ani.inbox if "Pendaftaran perajin baru" in m.plain]
@@ -617,7 +617,7 @@ async def test_past_a_stuck_person_over_50_updates_are_answered_through_the_spoo
         assert firsts == [
             f"Halo {person.first_name}! 👋",
             HELP,
-            "Anda belum terdaftar. Tekan /start.",
+            "Anda belum terdaftar. Ketuk /start.",
         ]
 
     emulator.clear_faults()  # released: the reply goes at its next try

@@ -90,15 +90,15 @@ async def test_an_admin_adds_and_takes_away_drums_saying_why(
     assert "Koreksi stok" in replies[-1].plain
     assert f"{SMALL_PLAIN_ID} · 5" in replies[-1].labels
     replies = await ani.tap(SMALL_PLAIN_ID)
-    assert "Ada: 5 · dipesan: 0" in replies[-1].plain
+    assert "Di gudang: 5 · disiapkan: 0" in replies[-1].plain
     replies = await ani.send("+3")
     assert "Kenapa?" in replies[-1].plain
     replies = await ani.tap("dihitung ulang")
     assert "Perubahan: +3" in replies[-1].plain
-    assert "Ada: 5 → 8" in replies[-1].plain
+    assert "Di gudang: 5 → 8" in replies[-1].plain
     await ani.tap("Koreksi stok")
     assert "Stok dikoreksi" in ani.last_text
-    assert "Sekarang ada: 8" in ani.last_text
+    assert "Di gudang sekarang: 8" in ani.last_text
     assert on_hand(bot, model_id) == 8
 
     await correct(ani, SMALL_PLAIN_ID, "\N{MINUS SIGN}2", "kena air <hujan>")  # as phones type it
@@ -119,7 +119,7 @@ async def test_a_change_below_zero_or_unreadable_is_refused_and_nothing_changes(
     await ani.send("/correct")
     await ani.tap(SMALL_PLAIN_ID)
     replies = await ani.send("-6")
-    assert "Tidak bisa: sekarang ada 5, dipesan 0" in replies[-1].plain
+    assert "Tidak bisa: di gudang ada 5 dan 0 sudah disiapkan" in replies[-1].plain
     assert "paling banyak 5 yang bisa dikurangi" in replies[-1].plain
     for typed in ("0", "+0", "abc", "2.5", "+-3", "tiga"):
         replies = await ani.send(typed)
@@ -145,7 +145,7 @@ async def test_a_correction_refused_at_the_last_moment_changes_nothing(
     finally:
         await storage.close()
     await ani.tap("Koreksi stok")
-    assert "Tidak diubah: sekarang ada 2" in ani.last_text
+    assert "Tidak diubah: di gudang sekarang 2" in ani.last_text
     assert on_hand(bot, model_id) == 2
     assert [row[0] for row in corrections(bot, model_id)] == [-3]
 
@@ -157,20 +157,20 @@ async def test_undo_reverses_a_correction_once(
     await correct(ani, SMALL_PLAIN_ID, "+3")
     await ani.tap("Koreksi stok")
     confirmation = ani.last
-    undo_data = confirmation.button_data("Batalkan")
+    undo_data = confirmation.button_data("Urungkan")
     assert undo_data is not None and undo_data.startswith("stk:undo:")
     correction_id = int(undo_data.rsplit(":", 1)[1])
 
-    await ani.tap("Batalkan", confirmation)
-    assert "Dibatalkan: koreksi +3" in ani.last_text
-    assert "Sekarang ada: 5" in ani.last_text
+    await ani.tap("Urungkan", confirmation)
+    assert "Diurungkan: koreksi +3" in ani.last_text
+    assert "Di gudang sekarang: 5" in ani.last_text
     assert on_hand(bot, model_id) == 5
     assert corrections(bot, model_id) == [
         (3, "dihitung ulang", ADMIN_ANI),
         (-3, f"undo of correction #{correction_id}", ADMIN_ANI),
     ]
     await ani.press(undo_data, confirmation)
-    assert "sudah dibatalkan sebelumnya" in ani.callback_answers[-1]["text"]
+    assert "sudah diurungkan sebelumnya" in ani.callback_answers[-1]["text"]
     assert on_hand(bot, model_id) == 5
     assert len(corrections(bot, model_id)) == 2
     assert_stock_is_the_sum_of_movements(bot, model_id)
@@ -187,8 +187,8 @@ async def test_undo_that_would_leave_less_than_zero_is_refused(
     await ani.tap("Koreksi stok")
     assert on_hand(bot, model_id) == 1
 
-    await ani.tap("Batalkan", confirmation)
-    assert "Tidak bisa dibatalkan: sekarang ada 1" in ani.callback_answers[-1]["text"]
+    await ani.tap("Urungkan", confirmation)
+    assert "Tidak bisa diurungkan: di gudang sekarang 1" in ani.callback_answers[-1]["text"]
     assert on_hand(bot, model_id) == 1
     assert [row[0] for row in corrections(bot, model_id)] == [3, -7]
 
@@ -199,7 +199,7 @@ async def test_non_admins_cannot_correct_stock_or_undo(
     ani, sri, model_id = stocked
     await correct(ani, SMALL_PLAIN_ID, "+1")
     await ani.tap("Koreksi stok")
-    correction_id = ani.last.button_data("Batalkan")
+    correction_id = ani.last.button_data("Urungkan")
     assert correction_id is not None
 
     replies = await sri.send("/correct")

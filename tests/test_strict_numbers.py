@@ -19,7 +19,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ConversationHandler
 import handlers
 from bot.emulator import Person
 from handlers.announcements.schedule import parse_moment
-from handlers.common import ascii_int, parse_quantity, read_date
+from handlers.common import ascii_int, parse_quantity
+from handlers.dates import read_date
 from handlers.members.artisan_registration import VILLAGE_PREFIX
 from handlers.members.buyer_registration import COUNTRY_PREFIX
 from handlers.orders.cards import CONFIRM

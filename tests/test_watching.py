@@ -175,9 +175,9 @@ async def test_the_watch_list_stops_only_the_buyers_own_watches(bot: RunningBot)
 async def test_non_buyers_cannot_watch(bot: RunningBot) -> None:
     sri = await active_artisan(bot)
     await sri.press(f"watch:new:{model_id(bot, MODEL)}", sri.last)
-    assert "Memantau model itu untuk pembeli" in sri.callback_answers[-1]["text"]
+    assert "Memantau model hanya untuk pembeli" in sri.callback_answers[-1]["text"]
     replies = await sri.send("/watching")
-    assert "Memantau model itu untuk pembeli" in replies[-1].plain
+    assert "Memantau model hanya untuk pembeli" in replies[-1].plain
     ani = bot.admin()
     await ani.send("/start")
     await ani.press(f"watch:new:{model_id(bot, MODEL)}", ani.last)
@@ -192,12 +192,12 @@ async def test_cancel_and_a_retired_model_leave_nothing_watched(bot: RunningBot)
     li = await active_buyer(bot)
     await open_watch_question(li)
     replies = await li.send("/cancel")
-    assert "Nothing is watched" in replies[-1].plain
+    assert "Watch cancelled. Nothing new is watched." in replies[-1].plain
     replies = await li.send("50")
     assert not any("Watching" in reply.plain for reply in replies)
     await li.press(f"watch:new:{model_id(bot, MODEL)}", li.last)
     await li.tap("Cancel")
-    assert "Nothing is watched" in li.last_text
+    assert "Watch cancelled" in li.last_text
     await li.press(f"watch:new:{model_id(bot, MODEL)}", li.last)
     storage = await Storage.open(bot.settings.db_path)
     try:

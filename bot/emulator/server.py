@@ -71,6 +71,7 @@ GROUP_LIMIT = 20
 GROUP_WINDOW_SECONDS = 60.0
 DEFAULT_CHAT_BURST = 3
 WEBHOOK_RETRY_SECONDS = 0.2
+FIRST_UPDATE_ID = 100_001
 FAULT_ANSWERS = {
     "403": (403, "Forbidden: bot was blocked by the user"),
     "400": (400, "Bad Request: chat not found"),
@@ -114,6 +115,7 @@ class BotApiEmulator:
         round_trip: float = 0.0,
         chat_limit: float | None = None,
         chat_burst: int = DEFAULT_CHAT_BURST,
+        first_update_id: int = FIRST_UPDATE_ID,
     ) -> None:
         self.spec = load_spec()
         self.rate_limit = rate_limit
@@ -139,7 +141,9 @@ class BotApiEmulator:
         self.answered_callbacks: set[str] = set()
         self._faults: list[Fault] = []
         self._queue: dict[int, QueuedUpdate] = {}
-        self._next_update_id = Counter(100_001)
+        # Telegram never reuses a bot's update ids: a bot restarted on its database needs
+        # `first_update_id` past every id it has processed, or it skips the new updates.
+        self._next_update_id = Counter(first_update_id)
         self._allowed_updates: list[str] | None = None
         self._polls = Counter()
         self._current_poll = 0

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import mimetypes
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TextIO
 
 from bot.emulator.person import Person
@@ -20,6 +22,7 @@ Type a message to send it to the bot as the current person (/start to begin).
   :key N   tap button N of the keyboard under the text field
   :photo  :contact  :sticker  :location  send one
   :help  :quit"""
+IMAGE_SUFFIXES = ((b"\xff\xd8", ".jpg"), (b"GIF8", ".gif"), (b"RIFF", ".webp"))
 
 
 @dataclass
@@ -36,10 +39,15 @@ class TerminalChat:
     """Reads commands and messages, shows what the bot sends to each persona."""
 
     def __init__(
-        self, emulator: BotApiEmulator, personas: list[Persona], write: Callable[[str], None]
+        self,
+        emulator: BotApiEmulator,
+        personas: list[Persona],
+        write: Callable[[str], None],
+        files_dir: Path,
     ) -> None:
         self.emulator = emulator
         self.write = write
+        self.files_dir = files_dir
         self.people = {
             persona.key: Person(
                 emulator,
@@ -64,8 +72,12 @@ class TerminalChat:
         persona = self.names.get(message.chat_id)
         who = f"{persona.first_name} ({persona.key})" if persona else str(message.chat_id)
         edited = " (edited)" if message.edit_date else ""
-        kind = "[photo] " if message.photo else "[file] " if message.document else ""
-        lines = [f"--- bot → {who}{edited}", f"{kind}{message.plain}"]
+        lines = [f"--- bot → {who}{edited}"]
+        attachment = self._save_attachment(message, persona.key if persona else who)
+        if attachment is not None:
+            lines.append(attachment)
+        if message.plain or attachment is None:
+            lines.append(message.plain)
         number = 1
         for row in message.buttons:
             cells = []
@@ -77,6 +89,30 @@ class TerminalChat:
         if keyboard and not edited:
             lines.append("keyboard: " + "   ".join(f"<{i}> {k}" for i, k in enumerate(keyboard, 1)))
         self.write("\n".join(lines))
+
+    def _save_attachment(self, message: ChatMessage, who: str) -> str | None:
+        """Save the message's photo or document into `files_dir`; say where and how big."""
+        if message.photo:
+            kind, attached = "photo", message.photo[-1]
+        elif message.document is not None:
+            kind, attached = "file", message.document
+        else:
+            return None
+        stored = self.emulator.find_file(str(attached["file_id"]))
+        if stored is None:
+            return f"[{kind}] {attached['file_id']} (not in the emulator)"
+        if kind == "photo":
+            name = "photo" + _image_suffix(stored.data)
+        else:
+            extension = mimetypes.guess_extension(stored.mime_type or "") or ""
+            name = Path(stored.file_name or "").name or f"file{extension}"
+        path = self.files_dir / f"{who}-{message.message_id}-{name}"
+        try:
+            self.files_dir.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(stored.data)
+        except OSError as error:
+            return f"[{kind}] could not be saved as {path}: {error}"
+        return f"[{kind}] {path} ({_size(len(stored.data))})"
 
     async def handle(self, line: str) -> bool:
         """Carry out one line; False when the person wants to leave."""
@@ -145,10 +181,13 @@ class TerminalChat:
 
 
 async def terminal_chat(
-    emulator: BotApiEmulator, personas: list[Persona], stream: TextIO | None = None
+    emulator: BotApiEmulator,
+    personas: list[Persona],
+    files_dir: Path,
+    stream: TextIO | None = None,
 ) -> None:
     """Chat with the bot in the terminal until :quit or the end of input."""
-    chat = TerminalChat(emulator, personas, lambda text: print(text, flush=True))
+    chat = TerminalChat(emulator, personas, lambda text: print(text, flush=True), files_dir)
     reader = await _line_reader(stream or sys.stdin)
     print(f"You are {chat.person.first_name} ({chat.current}). {HELP}", flush=True)
     while True:
@@ -164,3 +203,17 @@ async def _line_reader(stream: TextIO) -> asyncio.StreamReader:
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), stream)
     return reader
+
+
+def _image_suffix(data: bytes) -> str:
+    """The extension of a photo's image format (the bot's charts are PNG)."""
+    return next((suffix for start, suffix in IMAGE_SUFFIXES if data.startswith(start)), ".png")
+
+
+def _size(count: int) -> str:
+    """A file size as a person reads it."""
+    if count < 1024:
+        return f"{count} bytes"
+    if count < 1024 * 1024:
+        return f"{count / 1024:.1f} KB"
+    return f"{count / 1024 / 1024:.1f} MB"

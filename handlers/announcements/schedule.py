@@ -21,6 +21,7 @@ from handlers.announcements.draft import (
 from handlers.announcements.preview import reachable, start_again
 from handlers.announcements.screens import PREFIX
 from handlers.common import Button, answer_button, keyboard, reply
+from handlers.dates import date_example, read_date
 from storage.clock import utc_now
 
 AT = f"{PREFIX}at:"
@@ -28,37 +29,33 @@ AT_PATTERN = re.compile(rf"^{AT}([01]):([0-9]{{2}})$")
 MAX_DAYS_AHEAD = 60
 # The quick choices offered: (days from today, hour); those already past are left out.
 QUICK = ((0, 19), (1, 7), (1, 19))
-# Without a year, a date more than this far back means the same date next year.
-_LAST_YEAR = timedelta(days=183)
+# A date as read_date reads it, then the time: 08:00, 8.00, or as the bot writes it
+# (08.00.00, 8:00:00 AM).
 _MOMENT = re.compile(
-    r"^(?:(?P<year>[0-9]{4})-(?P<month>[0-9]{1,2})-(?P<day>[0-9]{1,2})"
-    r"|(?P<day2>[0-9]{1,2})(?P<sep>[-/.])(?P<month2>[0-9]{1,2})(?:(?P=sep)(?P<year2>[0-9]{4}))?)"
-    r"\s+(?P<hour>[0-9]{1,2})[:.](?P<minute>[0-9]{2})$"
+    r"^(?P<date>.+?),? (?P<hour>[0-9]{1,2})[:.](?P<minute>[0-9]{2})(?:[:.][0-9]{2})?"
+    r"(?: ?(?P<half>[AaPp][Mm]))?$"
 )
 
 
 def parse_moment(raw: str | None, now: datetime) -> datetime | None:
-    """Read a moment typed as 30-11-2026 08:00, 30/11 08:00 or 2026-11-30 08:00.
+    """Read a moment typed as 30/11/2026 08:00, 30 Nov 08.00 or 2026-11-30 08:00.
 
-    It is taken in `now`'s time zone. Without a year it is this year's date, or next year's
-    when this year's is half a year gone. None when it is not a real date and time.
+    It is taken in `now`'s time zone. The date is read as read_date reads it; without a year
+    it is this year's date, or next year's when this year's is half a year gone. None when it
+    is not a real date and time.
     """
     match = _MOMENT.match(" ".join((raw or "").split()))
     if match is None:
         return None
-    day = int(match["day"] or match["day2"])
-    month = int(match["month"] or match["month2"])
-    year_text = match["year"] or match["year2"]
-    year = int(year_text) if year_text else now.year
-    try:
-        moment = datetime(
-            year, month, day, int(match["hour"]), int(match["minute"]), tzinfo=now.tzinfo
-        )
-        if year_text is None and moment < now - _LAST_YEAR:
-            moment = moment.replace(year=year + 1)
-    except ValueError:
+    day = read_date(match["date"], near=now.date())
+    hour = int(match["hour"])
+    if match["half"] is not None:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if match["half"].lower() == "pm" else 0)
+    if day is None or hour > 23 or int(match["minute"]) > 59:
         return None
-    return moment
+    return datetime.combine(day, time(hour, int(match["minute"])), tzinfo=now.tzinfo)
 
 
 def _now(context: BotContext) -> datetime:
@@ -84,13 +81,11 @@ async def _ask(update: Update, context: BotContext, problem: str | None = None) 
     example = _quick(now, 1, 8)
     text = t._(
         "🕒 <b>When should it be sent?</b>\n"
-        "Tap a button, or type the date and time ({zone} time) like {full}, {short} or {iso}. "
+        "Tap a button, or type the date and time ({zone} time), e.g. {example}. "
         "At most {days} days ahead."
     ).format(
         zone=context.settings.timezone,
-        full=example.strftime("%d-%m-%Y %H:%M"),
-        short=example.strftime("%d/%m %H:%M"),
-        iso=example.strftime("%Y-%m-%d %H:%M"),
+        example=date_example(t, example.date(), example.time()),
         days=t.number(MAX_DAYS_AHEAD),
     )
     if problem is not None:

@@ -209,7 +209,7 @@ async def _quantity_given(update: Update, context: BotContext, raw: str | None) 
 
 async def cancel(update: Update, context: BotContext) -> object:
     """Leave the question, watching nothing new."""
-    text = context.t._("Nothing is watched. You can watch a model from its catalogue card.")
+    text = context.t._("Watch cancelled. Nothing new is watched.")
     return await WATCHING.leave(update, context, text, column([(context.t._("⬅️ Menu"), MAIN_MENU)]))
 
 

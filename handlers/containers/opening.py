@@ -20,7 +20,6 @@ from handlers.common import (
     keyboard,
     page_buttons,
     parse_quantity,
-    read_date,
     refuse_unless_admin,
     reply,
     show,
@@ -33,6 +32,7 @@ from handlers.containers.screens import (
     VIEW,
     buyer_label,
 )
+from handlers.dates import date_example, read_date
 from handlers.flow import Flow
 from handlers.members.menu import CONTAINERS
 from storage.models.members import Member, MemberStatus, Role
@@ -185,9 +185,9 @@ async def destination_typed(update: Update, context: BotContext) -> int:
 async def _ask_date(update: Update, context: BotContext, problem: str | None = None) -> None:
     t = context.t
     example = today(context) + timedelta(days=90)
-    question = t._(
-        "By which date should it be ready? Type it like {iso} or {day_first} (day/month/year)."
-    ).format(iso=example.isoformat(), day_first=example.strftime("%d/%m/%Y"))
+    question = t._("By which date should it be ready? Type the date, e.g. {example}.").format(
+        example=date_example(t, example)
+    )
     text = f"{problem}\n{question}" if problem else question
     await reply(update, context, text, column([_stop_button(t)]))
 

@@ -14,7 +14,9 @@ from telegram.ext import (
 from bot.context import BotContext
 from bot.i18n import Translator
 from handlers.announcements.screens import LIST as ANNOUNCEMENTS
-from handlers.common import Button, answer_button, column, esc, reply, show
+from handlers.common import Button, answer_button, column, esc, keyboard, reply, show
+from handlers.members.commands import help_lines, kind_of
+from handlers.members.profile_buttons import edit_rows, waiting_note
 from storage.models.members import Member, MemberStatus, Role
 
 CHOOSE_ARTISAN = "role:artisan"
@@ -47,6 +49,9 @@ MY_CONTAINERS = "box:mine"
 WATCHES = "watch:list"
 # Production demand for artisans (orders.needed_now).
 NEEDED_NOW = "need:board"
+# Writing to the cooperative, and the admins' inbox (inbox).
+WRITE = "msg:write"
+INBOX = "inbox:list"
 
 PRIVATE = filters.ChatType.PRIVATE
 
@@ -56,6 +61,11 @@ def role_choice(t: Translator) -> InlineKeyboardMarkup:
     return column(
         [(t._("🪘 I am an artisan"), CHOOSE_ARTISAN), (t._("🧳 I am a buyer"), CHOOSE_BUYER)]
     )
+
+
+def write_button(t: Translator) -> Button:
+    """The member's button to write to the cooperative's admins."""
+    return (t._("✉️ Write to the cooperative"), WRITE)
 
 
 def _common_buttons(t: Translator) -> list[Button]:
@@ -75,6 +85,7 @@ def admin_menu(t: Translator) -> tuple[str, InlineKeyboardMarkup]:
         (t._("💱 Exchange rates"), RATES),
         (t._("📣 Announcements"), ANNOUNCEMENTS),
         (t._("📈 How we are doing"), INSIGHTS),
+        (t._("📬 Members' messages"), INBOX),
         (t._("📝 Pending registrations"), PENDING),
         (t._("👥 Members"), MEMBERS),
         *_common_buttons(t),
@@ -106,7 +117,8 @@ def member_menu(t: Translator, member: Member) -> tuple[str, InlineKeyboardMarku
             (t._("🚢 My containers"), MY_CONTAINERS),
             (t._("👀 Watched models"), WATCHES),
         ]
-    return text, column([*work, (t._("👤 My profile"), PROFILE), *_common_buttons(t)])
+    profile = (t._("👤 My profile"), PROFILE)
+    return text, column([*work, write_button(t), profile, *_common_buttons(t)])
 
 
 def membership_inactive(t: Translator) -> str:
@@ -135,7 +147,7 @@ def menu_for(context: BotContext, first_name: str) -> tuple[str, InlineKeyboardM
             "Thank you, {name}. Your registration is waiting for an admin's approval. "
             "I will send you a message as soon as it is decided."
         ).format(name=esc(member.name))
-        return text, column(_common_buttons(t))
+        return text, column([write_button(t), *_common_buttons(t)])
     if member.status is MemberStatus.REJECTED:
         text = t._("Your earlier registration was not approved. You can register again:")
         return text, role_choice(t)
@@ -161,48 +173,10 @@ async def send_menu(update: Update, context: BotContext) -> int:
 
 
 def help_text(context: BotContext) -> str:
-    """List what this person can do."""
+    """List what this person can do: the commands the permission table gives their kind."""
     t = context.t
-    lines = [t._("<b>What I can do</b>")]
-    lines.append(t._("/start or /menu: the main menu"))
-    member = context.member
-    if member is not None and member.status is MemberStatus.ACTIVE:
-        if member.role is Role.ARTISAN:
-            lines.append(t._("/report: report drums you have finished"))
-            lines.append(t._("/production: your drums and earnings this week and month"))
-            lines.append(t._("/reports: your recent reports; cancel one still waiting"))
-            lines.append(t._("/needed: drums buyers are waiting for"))
-            lines.append(t._("/statement: your monthly statement, with a PDF to keep"))
-        else:
-            lines.append(t._("/browse: the catalogue with photos, prices and stock"))
-            lines.append(t._("/available: drums available now, per model"))
-            lines.append(t._("/orders: your orders and their status"))
-            lines.append(t._("/containers: your container shipments and how full they are"))
-            lines.append(t._("/watching: models you watch"))
-        lines.append(t._("/profile: what you registered"))
-    elif member is None and not context.is_admin:
-        lines.append(t._("/start: register as an artisan or a buyer"))
-    if context.is_admin:
-        lines.append(t._("/review: reports waiting for the quality check"))
-        lines.append(t._("/stock: drums in stock per model"))
-        lines.append(t._("/artisans: artisans' month, production and payments"))
-        lines.append(t._("/pay: record a payment to an artisan"))
-        lines.append(t._("/correct: correct the stock of a model, with a reason"))
-        lines.append(t._("/catalogue: drum models, rates, prices and photos"))
-        lines.append(t._("/orders: orders to confirm, and open orders"))
-        lines.append(t._("/containers: container shipments, their orders and shipping"))
-        lines.append(t._("/rates: exchange rates for buyers' prices"))
-        lines.append(t._("/broadcast: announcements to members, and past ones"))
-        lines.append(t._("/insights: summary, charts, statements and spreadsheets"))
-        lines.append(t._("/summary: this week and month at a glance"))
-        lines.append(t._("/charts: production and stock as pictures"))
-        lines.append(t._("/export: spreadsheets of the ledgers for a period"))
-        lines.append(t._("/pending: registrations waiting for approval"))
-        lines.append(t._("/members: list members, deactivate or reactivate them"))
-    lines.append(t._("/language: choose Indonesian or English"))
-    lines.append(t._("/cancel: stop what you are doing"))
-    lines.append(t._("/help: this list"))
-    return "\n".join(lines)
+    lines = [t._(line) for line in help_lines(kind_of(context))]
+    return "\n".join([t._("<b>What I can do</b>"), *lines])
 
 
 async def show_help(update: Update, context: BotContext) -> None:
@@ -239,14 +213,28 @@ def status_label(t: Translator, status: MemberStatus) -> str:
     return labels[status]
 
 
+async def profile_screen(
+    context: BotContext, member: Member, notice: str | None = None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """A member's profile, with a Change button for each detail they may change."""
+    t = context.t
+    lines = [notice, ""] if notice else []
+    lines.append(profile_text(t, member))
+    waiting = await context.storage.members.open_village_request(member.id)
+    if waiting is not None:
+        lines.append(waiting_note(t, waiting))
+    rows = [*edit_rows(t, member, waiting), [(t._("⬅️ Menu"), MAIN_MENU)]]
+    return "\n".join(lines), keyboard(rows)
+
+
 async def show_profile(update: Update, context: BotContext) -> None:
-    """Show the sender what they registered."""
+    """Show the sender what they registered, and what they may change."""
     await answer_button(update)
-    back = column([(context.t._("⬅️ Menu"), MAIN_MENU)])
     if context.member is None:
+        back = column([(context.t._("⬅️ Menu"), MAIN_MENU)])
         await show(update, context, context.t._("You have not registered yet. Tap /start."), back)
         return
-    await show(update, context, profile_text(context.t, context.member), back)
+    await show(update, context, *await profile_screen(context, context.member))
 
 
 def handlers() -> list[BaseHandler[Update, BotContext, None]]:

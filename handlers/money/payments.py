@@ -18,12 +18,12 @@ from handlers.common import (
     esc,
     keyboard,
     parse_rupiah,
-    read_date,
     refuse_unless_admin,
     reply,
     show,
     today,
 )
+from handlers.dates import date_example, read_date
 from handlers.flow import Flow
 from handlers.money import payment_choice, payment_undo
 from handlers.money.payment_choice import NEW_PATTERN
@@ -127,10 +127,9 @@ async def amount_typed(update: Update, context: BotContext) -> int:
 
 async def _ask_day(update: Update, context: BotContext, problem: str | None = None) -> None:
     t = context.t
-    example = today(context).strftime("%d-%m-%Y")
-    question = t._(
-        "When was it paid? Tap a button, or type the date like {example} (day-month-year)."
-    ).format(example=example)
+    question = t._("When was it paid? Tap a button, or type the date, e.g. {example}.").format(
+        example=date_example(t, today(context))
+    )
     buttons = [[(t._("📅 Today"), f"{DAY}0"), (t._("📅 Yesterday"), f"{DAY}1")]]
     text = f"{problem}\n{question}" if problem else question
     await reply(update, context, text, keyboard([*buttons, [(t._("✖️ Cancel"), CANCEL)]]))
@@ -147,7 +146,7 @@ async def day_chosen(update: Update, context: BotContext) -> int:
         await answer_button(update)
         paid_on: date | None = this_day - timedelta(days=int(match[1]))
     else:
-        paid_on = read_date(update.message.text if update.message else None, year_first=False)
+        paid_on = read_date(update.message.text if update.message else None)
     if paid_on is None:
         await _ask_day(update, context, t._("I cannot read that date."))
         return PAID_ON

@@ -81,3 +81,65 @@ class BuyerApplication(BaseModel):
     name: str
     company: str
     country: str
+
+
+class ProfileField(StrEnum):
+    """A detail of their registration a member may change themself."""
+
+    NAME = "name"
+    VILLAGE = "village"
+    WORKSHOP = "workshop"
+    PHONE = "phone"
+    COMPANY = "company"
+    COUNTRY = "country"
+
+
+# What each role may change, in the order the profile shows it.
+PROFILE_FIELDS: dict[Role, tuple[ProfileField, ...]] = {
+    Role.ARTISAN: (
+        ProfileField.NAME,
+        ProfileField.VILLAGE,
+        ProfileField.WORKSHOP,
+        ProfileField.PHONE,
+    ),
+    Role.BUYER: (ProfileField.NAME, ProfileField.COMPANY, ProfileField.COUNTRY),
+}
+# Who may change their profile: a deactivated or rejected member may only look at it.
+EDITABLE_STATUSES = frozenset({MemberStatus.PENDING, MemberStatus.ACTIVE})
+
+
+class VillageRequestStatus(StrEnum):
+    """Where an approved artisan's request to change their village stands."""
+
+    OPEN = "open"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class VillageRequest(BaseModel):
+    """An approved artisan's request to move to another village, and its decision."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    member_id: int
+    from_village: str | None
+    to_village: str
+    status: VillageRequestStatus
+    request_key: str
+    requested_at: datetime
+    decided_by: int | None = None
+    decided_at: datetime | None = None
+    decision_update_id: int | None = None
+
+
+class VillageDecision(BaseModel):
+    """The outcome of deciding (or withdrawing) a village request."""
+
+    model_config = ConfigDict(frozen=True)
+
+    request: VillageRequest
+    member: Member
+    # False when the request was no longer open: someone decided first.
+    changed: bool
