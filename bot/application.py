@@ -65,7 +65,7 @@ MEMBER_COMMANDS = (
     ("containers", N_("Container shipments")),
     ("watching", N_("Models you watch (buyers)")),
     ("help", N_("What I can do")),
-    ("profile", N_("What you registered")),
+    ("profile", N_("What you registered, and changing it")),
     ("write", N_("Write to the cooperative")),
     ("language", N_("Choose your language")),
     ("cancel", N_("Stop what you are doing")),

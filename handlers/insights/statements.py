@@ -31,7 +31,7 @@ from handlers.insights.statement_screens import (
     prepare,
     send_document,
 )
-from handlers.members.menu import INSIGHTS, MAIN_MENU, MY_STATEMENT
+from handlers.members.menu import INSIGHTS, MAIN_MENU, MY_STATEMENT, membership_inactive
 from handlers.money.payment_undo import who
 from storage.clock import utc_now
 from storage.models.members import Member, MemberStatus, Role
@@ -60,9 +60,7 @@ def _refusal(t: Translator, member: Member | None) -> str | None:
     if member.status in (MemberStatus.PENDING, MemberStatus.REJECTED):
         return t._("Your registration has not been approved, so there is no statement yet.")
     if member.status is not MemberStatus.ACTIVE:
-        return t._(
-            "Your membership is not active at the moment. Please contact the cooperative's admin."
-        )
+        return membership_inactive(t)
     return None
 
 

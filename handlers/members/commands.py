@@ -85,7 +85,7 @@ COMMANDS = (
     _command("help", EVERYONE, N_("/help: this list")),
     _command("language", EVERYONE, N_("/language: choose Indonesian or English")),
     _command("cancel", EVERYONE, N_("/cancel: stop what you are doing")),
-    _command("profile", MEMBERS, N_("/profile: what you registered")),
+    _command("profile", MEMBERS, N_("/profile: what you registered, and changing it")),
     _command("write", WRITERS, N_("/write: write to the cooperative's admins")),
     _command("report", ARTISANS, N_("/report: report drums you have finished")),
     _command(
