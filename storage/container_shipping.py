@@ -27,17 +27,7 @@ class ContainerShipping:
                 return ContainerChange(outcome=OrderOutcome.NOT_FOUND)
             if container.status is not ContainerStatus.OPEN:
                 return ContainerChange(outcome=OrderOutcome.CONTAINER_CLOSED, container=container)
-            async with connection.execute(
-                "SELECT id FROM orders WHERE container_id = ? AND status = ?",
-                (container_id, OrderStatus.IN_CONTAINER),
-            ) as cursor:
-                order_ids = [int(row[0]) for row in await cursor.fetchall()]
-            for order_id in order_ids:
-                await take_out(connection, order_id)
-            await _close(connection, container_id, ContainerStatus.CANCELLED, by)
-            return ContainerChange(
-                outcome=OrderOutcome.DONE, container=await fetch_container(connection, container_id)
-            )
+            return await _close(connection, container_id, ContainerStatus.CANCELLED, by)
 
     async def ship(self, container_id: int, *, by: int) -> ContainerChange:
         """Ship an open container: its orders' ready drums leave stock, in one transaction.
@@ -52,11 +42,7 @@ class ContainerShipping:
                 return ContainerChange(outcome=OrderOutcome.NOT_FOUND)
             if container.status is not ContainerStatus.OPEN:
                 return ContainerChange(outcome=OrderOutcome.CONTAINER_CLOSED, container=container)
-            async with connection.execute(
-                "SELECT id FROM orders WHERE container_id = ? AND status = ? AND reserved > 0",
-                (container_id, OrderStatus.IN_CONTAINER),
-            ) as cursor:
-                ready_ids = [int(row[0]) for row in await cursor.fetchall()]
+            ready_ids = await _orders_in(connection, container_id, ready_only=True)
             if not ready_ids:
                 return ContainerChange(outcome=OrderOutcome.NOTHING_READY, container=container)
             now = now_text()
@@ -94,17 +80,7 @@ class ContainerShipping:
                     ),
                 )
             # Orders with nothing ready stay backorders, out of the shipped container.
-            async with connection.execute(
-                "SELECT id FROM orders WHERE container_id = ? AND status = ?",
-                (container_id, OrderStatus.IN_CONTAINER),
-            ) as cursor:
-                waiting_ids = [int(row[0]) for row in await cursor.fetchall()]
-            for order_id in waiting_ids:
-                await take_out(connection, order_id)
-            await _close(connection, container_id, ContainerStatus.SHIPPED, by)
-            return ContainerChange(
-                outcome=OrderOutcome.DONE, container=await fetch_container(connection, container_id)
-            )
+            return await _close(connection, container_id, ContainerStatus.SHIPPED, by)
 
 
 async def take_out(connection: aiosqlite.Connection, order_id: int) -> None:
@@ -116,10 +92,27 @@ async def take_out(connection: aiosqlite.Connection, order_id: int) -> None:
     )
 
 
+async def _orders_in(
+    connection: aiosqlite.Connection, container_id: int, *, ready_only: bool = False
+) -> list[int]:
+    ready = " AND reserved > 0" if ready_only else ""
+    async with connection.execute(
+        f"SELECT id FROM orders WHERE container_id = ? AND status = ?{ready}",
+        (container_id, OrderStatus.IN_CONTAINER),
+    ) as cursor:
+        return [int(row[0]) for row in await cursor.fetchall()]
+
+
 async def _close(
     connection: aiosqlite.Connection, container_id: int, status: ContainerStatus, by: int
-) -> None:
+) -> ContainerChange:
+    """Take out the orders still in the container, close it, and return it as it is now."""
+    for order_id in await _orders_in(connection, container_id):
+        await take_out(connection, order_id)
     await connection.execute(
         "UPDATE containers SET status = ?, closed_at = ?, closed_by = ? WHERE id = ?",
         (status, now_text(), by, container_id),
+    )
+    return ContainerChange(
+        outcome=OrderOutcome.DONE, container=await fetch_container(connection, container_id)
     )
