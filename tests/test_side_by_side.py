@@ -471,16 +471,24 @@ def refused(emulator: BotApiEmulator, chat_id: int) -> int:
     return emulator.too_many_requests_by_chat.get(chat_id, 0)
 
 
+def held_chat_beside_two_others(bot: RunningBot, *, retry_after: int) -> tuple[Person, list[int]]:
+    """Sri, whose chat answers 429 from now on, and two others; a 50 ms round trip."""
+    bot.emulator.round_trip = 0.05
+    held, others = bot.person(5001, "Sri", "id"), [5002, 5003]
+    for user_id in others:
+        bot.person(user_id, f"P{user_id}", "id")
+    bot.emulator.inject(
+        "sendMessage", "429", chat_id=held.user_id, count=None, retry_after=retry_after
+    )
+    return held, others
+
+
 async def test_a_chat_answering_429_waits_alone_and_gets_its_answers_once_when_it_stops(
     bot: RunningBot,
 ) -> None:
     emulator = bot.emulator
-    emulator.round_trip = 0.05
     arrivals = Arrivals(emulator)
-    held, others = bot.person(5001, "Sri", "id"), [5002, 5003]
-    for user_id in others:
-        bot.person(user_id, f"P{user_id}", "id")
-    emulator.inject("sendMessage", "429", chat_id=held.user_id, count=None, retry_after=3)
+    held, others = held_chat_beside_two_others(bot, retry_after=3)
     updates = [emulator.send_text(held.user_id, text) for text in ("/help", "/start")]
     await emulator.wait_until(lambda: refused(emulator, held.user_id) >= 1, SETTLED)
 
@@ -506,12 +514,8 @@ async def test_a_chat_answering_429_for_good_gives_the_reply_up_after_its_retrie
     bot: RunningBot,
 ) -> None:
     emulator = bot.emulator
-    emulator.round_trip = 0.05
     arrivals = Arrivals(emulator)
-    held, others = bot.person(5001, "Sri", "id"), [5002, 5003]
-    for user_id in others:
-        bot.person(user_id, f"P{user_id}", "id")
-    emulator.inject("sendMessage", "429", chat_id=held.user_id, count=None, retry_after=1)
+    held, others = held_chat_beside_two_others(bot, retry_after=1)
     update = emulator.send_text(held.user_id, "/help")
     await emulator.wait_until(lambda: refused(emulator, held.user_id) >= 1, SETTLED)
     await answered_at_once(bot, arrivals, others)
