@@ -1,26 +1,26 @@
 """Charts as PNG pictures for a phone screen: data and translated labels in, PNG bytes out.
 
 Drawn with matplotlib's object API on an Agg canvas (no pyplot, no display): every call owns
-its figure, so the functions may run in worker threads. Labels arrive translated and numbers
-formatted; only the axis ticks are written here, with the locale's thousands separator.
+its figure, so the functions may run in worker threads. Text is in DejaVu Sans, Chinese in
+Noto Sans CJK SC (bot.fonts). Labels arrive translated and numbers formatted; only the axis
+ticks are written here, with the locale's thousands separator.
 """
 
 from __future__ import annotations
 
-import re
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cache
 from io import BytesIO
 
-from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ft2font import FT2Font
+from matplotlib.font_manager import FontProperties
 from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from bot.fonts import CHART_FAMILIES, chart_glyphs, keep_drawable
 
 # 1200 x 900 pixels: sharp on a phone, and the fonts below stay readable once Telegram
 # shrinks the picture to the width of the chat.
@@ -32,7 +32,8 @@ OTHER_COLOUR = "#9A9A9A"
 INK, GRID, WARNING = "#222222", "#DDDDDD", "#C0392B"
 # Longest line of a bar's name in the stock chart, in characters.
 NAME_WIDTH = 24
-_SPACES = re.compile(r" {2,}")
+# Every text names both families: matplotlib takes each character from the first that has it.
+FAMILIES = CHART_FAMILIES
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,7 @@ def render_weekly(chart: WeeklyChart) -> bytes:
                     ha="center",
                     va="bottom",
                     fontsize=NOTE_PT,
+                    fontfamily=FAMILIES,
                     color=INK,
                 )
         axes.set_ylim(0, highest * 1.12)
@@ -153,7 +155,7 @@ def render_weekly(chart: WeeklyChart) -> bytes:
     shown = [(week, label) for week, label in zip(weeks, chart.week_labels, strict=True) if label]
     axes.set_xticks([week for week, _ in shown], [_drawable(label) for _, label in shown])
     axes.set_xlim(-0.6, len(chart.week_labels) - 0.4)
-    axes.set_ylabel(_drawable(chart.y_label), fontsize=LABEL_PT)
+    axes.set_ylabel(_drawable(chart.y_label), fontsize=LABEL_PT, fontfamily=FAMILIES)
     return _png(figure)
 
 
@@ -185,6 +187,7 @@ def render_stock(chart: StockChart) -> bytes:
                 _drawable(label),
                 va="center",
                 fontsize=NOTE_PT,
+                fontfamily=FAMILIES,
                 color=INK,
             )
         axes.set_xlim(0, highest * 1.18)
@@ -194,7 +197,7 @@ def render_stock(chart: StockChart) -> bytes:
         axes.set_ylim(len(chart.names) - 0.5, -0.5)
         _legend(axes, 2)
         _count_axis(axes, "x", chart.thousands)
-    axes.set_xlabel(_drawable(chart.x_label), fontsize=LABEL_PT)
+    axes.set_xlabel(_drawable(chart.x_label), fontsize=LABEL_PT, fontfamily=FAMILIES)
     axes.grid(axis="y", visible=False)
     axes.grid(axis="x", color=GRID)
     return _png(figure)
@@ -255,7 +258,7 @@ def render_fill(chart: FillChart) -> bytes:
         [_x(day) for day, _ in chart.ticks],
         [_drawable(label) for _, label in chart.ticks],
     )
-    axes.set_ylabel(_drawable(chart.y_label), fontsize=LABEL_PT)
+    axes.set_ylabel(_drawable(chart.y_label), fontsize=LABEL_PT, fontfamily=FAMILIES)
     _count_axis(axes, "y", chart.thousands)
     _legend(axes, 2)
     return _png(figure)
@@ -269,9 +272,11 @@ def _x(day: date) -> int:
 def _figure(title: str) -> tuple[Figure, Axes]:
     figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
-    figure.suptitle(_drawable(title), fontsize=TITLE_PT, fontweight="bold", color=INK)
+    figure.suptitle(
+        _drawable(title), fontsize=TITLE_PT, fontweight="bold", color=INK, fontfamily=FAMILIES
+    )
     axes = figure.add_subplot()
-    axes.tick_params(labelsize=TICK_PT, colors=INK, length=6)
+    axes.tick_params(labelsize=TICK_PT, labelfontfamily=FAMILIES, colors=INK, length=6)
     axes.spines[["top", "right"]].set_visible(False)
     axes.set_axisbelow(True)
     axes.grid(axis="y", color=GRID)
@@ -285,7 +290,7 @@ def _legend(axes: Axes, entries: int) -> None:
             loc="lower center",
             bbox_to_anchor=(0.5, 1.01),
             ncols=min(entries, 3),
-            fontsize=NOTE_PT,
+            prop=FontProperties(family=FAMILIES, size=NOTE_PT),
             frameon=False,
         )
 
@@ -307,6 +312,7 @@ def _say_empty(axes: Axes, text: str) -> None:
         ha="center",
         va="center",
         fontsize=LABEL_PT,
+        fontfamily=FAMILIES,
         color=INK,
     )
     axes.set_ylim(0, 10)
@@ -319,15 +325,11 @@ def _png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
-@cache
-def _glyphs() -> frozenset[int]:
-    # The default font (DejaVu Sans, shipped with matplotlib) draws every text of the charts.
-    path = font_manager.findfont(font_manager.FontProperties())
-    return frozenset(FT2Font(path).get_charmap())
+def drawable(text: str) -> str:
+    """Keep the characters the charts' fonts can draw (Chinese among them), and no others."""
+    return keep_drawable(text, chart_glyphs())
 
 
 def _drawable(text: str) -> str:
-    """Keep what the font can draw, and a "$" as itself rather than the start of math."""
-    glyphs = _glyphs()
-    kept = "".join(char for char in text if char == "\n" or ord(char) in glyphs)
-    return _SPACES.sub(" ", kept).strip().replace("$", r"\$")
+    """Keep what the fonts can draw, and a "$" as itself rather than the start of math."""
+    return drawable(text).replace("$", r"\$")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import struct
-from collections.abc import AsyncIterator
+import warnings
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta, timezone
 from itertools import pairwise
 
 import pytest
+from matplotlib import font_manager
 
 from bot.charts import (
     FillChart,
@@ -16,6 +18,7 @@ from bot.charts import (
     StockChart,
     WeeklyChart,
     date_ticks,
+    drawable,
     render_fill,
     render_stock,
     render_weekly,
@@ -23,6 +26,7 @@ from bot.charts import (
 )
 from bot.emulator import Person
 from bot.emulator.world import ChatMessage
+from bot.fonts import CJK_FAMILY
 from bot.i18n import Translator
 from handlers.insights.charts import BY_SIZE, BY_VILLAGE, CONTAINER, CONTAINERS, STOCK
 from handlers.insights.menu import CHARTS
@@ -95,6 +99,60 @@ def test_text_the_font_cannot_draw_or_that_looks_like_math_is_drawn_safely() -> 
     assert_phone_sized(render_weekly(_weekly(stacks, ["6"] * 12)))
 
 
+def _drawn_quietly(draw: Callable[[], bytes]) -> bytes:
+    """Draw, failing on any warning: matplotlib warns of each glyph no font has."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        png = draw()
+    assert not [str(warning.message) for warning in caught if "missing" in str(warning.message)]
+    assert [str(warning.message) for warning in caught] == []
+    return png
+
+
+def test_chinese_labels_are_drawn_with_real_glyphs() -> None:
+    def weekly(name: str) -> bytes:
+        chart = _weekly([Stack(name, [5] * 12)], ["5"] * 12)
+        return _drawn_quietly(lambda: render_weekly(chart))
+
+    li, wang, nobody = weekly("李伟"), weekly("王芳"), weekly("")
+    # Dropped or drawn as boxes, both names would leave the same picture as no name at all.
+    assert li != nobody and wang != nobody and li != wang
+    path = font_manager.findfont(
+        font_manager.FontProperties(family=CJK_FAMILY), fallback_to_default=False
+    )
+    assert font_manager.get_font(path).family_name == CJK_FAMILY
+
+
+def test_chinese_model_names_and_titles_are_drawn_on_every_chart() -> None:
+    def stock(names: list[str]) -> bytes:
+        chart = StockChart(
+            title="每个款式的库存鼓",
+            names=names,
+            available=[1200, 40],
+            reserved=[300, 0],
+            on_hand=["1,500", "40"],
+            available_label="可用",
+            reserved_label="订单预留",
+            x_label="库存鼓数",
+            empty_text="没有库存。",
+            thousands=",",
+        )
+        return _drawn_quietly(lambda: render_stock(chart))
+
+    assert stock(["中号 · 桃花心木", "小号 · 芒果木"]) != stock(
+        ["大号 · 菠萝蜜木", "小号 · 芒果木"]
+    )
+    assert_phone_sized(_drawn_quietly(lambda: render_fill(_fill(date(2025, 12, 1), [300]))))
+
+
+def test_a_chinese_name_with_an_emoji_keeps_its_chinese_in_a_chart() -> None:
+    assert drawable("李伟 🪘") == "李伟"
+    assert drawable("义乌 Yiwu") == "义乌 Yiwu"
+    named = _drawn_quietly(lambda: render_fill(_fill(None, [300], buyer="李伟 😀🪘")))
+    unnamed = _drawn_quietly(lambda: render_fill(_fill(None, [300], buyer="🪘")))
+    assert png_size(named) == (1200, 900) and named != unnamed
+
+
 def test_stock_chart_is_a_phone_sized_png_with_or_without_drums() -> None:
     names = ["Medium · mahogany · goatskin · painted motif", "Small · mango · goatskin · plain"]
     chart = StockChart(
@@ -125,10 +183,10 @@ def test_stock_chart_is_a_phone_sized_png_with_or_without_drums() -> None:
     assert_phone_sized(render_stock(empty))
 
 
-def _fill(estimate: date | None, accepted: list[int]) -> FillChart:
+def _fill(estimate: date | None, accepted: list[int], buyer: str = "Li Wei") -> FillChart:
     first, last = date(2025, 9, 1), date(2025, 12, 29)
     return FillChart(
-        title="Container C-000007 · Li Wei",
+        title=f"Container C-000007 · {buyer}",
         weeks=[first + timedelta(weeks=week) for week in range(len(accepted))],
         accepted=accepted,
         accepted_label="accepted per week, its models",

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime
+from io import BytesIO
 from zoneinfo import ZoneInfo
 
+from pypdf import PdfReader
+
+from bot.documents import Details, Highlight, Table, render_pdf
 from bot.emulator import Person
 from bot.emulator.world import ChatMessage
 from bot.i18n import translator
 from bot.periods import Period, this_month
-from bot.statement_pdf import render_statement_pdf
 from handlers.insights.statement_screens import (
     file_name,
     month_key,
     months_back,
     parse_month,
-    statement_sheet,
+    statement_document,
     statement_text,
 )
 from storage import Storage
@@ -201,7 +203,12 @@ def test_the_file_name_says_what_and_when_in_ascii() -> None:
 
 
 def _pages(pdf: bytes) -> int:
-    return len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf))
+    return len(PdfReader(BytesIO(pdf)).pages)
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text a PDF reader finds on every page."""
+    return "\n".join(page.extract_text() for page in PdfReader(BytesIO(pdf)).pages)
 
 
 async def test_the_pdf_is_one_a4_page_even_for_a_long_month(storage: Storage, clock: Clock) -> None:
@@ -216,10 +223,19 @@ async def test_the_pdf_is_one_a4_page_even_for_a_long_month(storage: Storage, cl
 
     for locale in ("en", "id"):
         t = translator(locale)
-        pdf = render_statement_pdf(statement_sheet(t, sri, statement, date(2026, 11, 26)))
+        pdf = render_pdf(statement_document(t, sri, statement, date(2026, 11, 26)))
         assert pdf.startswith(b"%PDF")
-        assert _pages(pdf) == 1
-        assert b"/MediaBox [ 0 0 595.44 841.68 ]" in pdf  # A4 in points
+        [page] = PdfReader(BytesIO(pdf)).pages
+        # A4 in points, within a rounding.
+        assert abs(float(page.mediabox.width) - 595.28) < 0.5
+        assert abs(float(page.mediabox.height) - 841.89) < 0.5
+        text = page.extract_text()
+        assert "Sri $Wahyuni$" in text
+        for line in statement.lines:
+            assert t.rupiah(line.rate) in text and t.rupiah(line.amount) in text
+        assert text.count(t.rupiah(10_000)) == 20
+        for total in (statement.earned, statement.paid, statement.owed):
+            assert t.rupiah(total) in text
 
 
 def test_the_sheet_and_the_message_add_up_in_each_language() -> None:
@@ -247,10 +263,15 @@ def test_the_sheet_and_the_message_add_up_in_each_language() -> None:
     text = statement_text(translator("id"), sri, statement, date(2026, 11, 26))
     assert "Sri &lt;b&gt;Wahyuni&lt;/b&gt;" in text and "Bengkel &amp; Co" in text
     assert "Rp90.000" in text and "Rp0" in text and "26 November 2026" in text
-    sheet = statement_sheet(translator("en"), sri, statement, date(2026, 11, 26))
-    assert sheet.balance == ("Still to be paid on November 26, 2026", "IDR90,000")
-    assert "Artisan: Sri <b>Wahyuni</b>" in sheet.details
-    assert [table.rows for table in sheet.tables] == [(), ()]
+    document = statement_document(translator("en"), sri, statement, date(2026, 11, 26))
+    assert Highlight("Still to be paid on November 26, 2026", "IDR90,000") in document.blocks
+    [details] = [block for block in document.blocks if isinstance(block, Details)]
+    assert ("", "Artisan: Sri <b>Wahyuni</b>") in details.lines
+    tables = [block for block in document.blocks if isinstance(block, Table)]
+    assert [table.rows for table in tables] == [(), ()]
+    written = pdf_text(render_pdf(document))
+    assert "Artisan: Sri <b>Wahyuni</b>" in written and "IDR90,000" in written
+    assert "No drums were accepted in November 2026." in written
 
 
 # -- end to end through the bot and the emulator --------------------------------------------------
@@ -330,6 +351,10 @@ async def test_an_artisan_gets_their_own_statement_with_the_pdf(bot: RunningBot)
     assert document.button_data("⬅️") == "menu:main"
     pdf = pdf_of(bot, document)
     assert pdf.startswith(b"%PDF") and _pages(pdf) == 1
+    written = pdf_text(pdf)
+    assert "Sri Wahyuni" in written
+    for amount in ("Rp120.000", "Rp240.000", "Rp150.000", "Rp90.000"):
+        assert amount in written
 
     await sri.send("/statement")
     assert sri.last.button_data("⬅️") == "menu:main" and len(sri.last.labels) == 3
@@ -356,6 +381,8 @@ async def test_an_admin_sends_a_statement_to_the_artisan_in_the_artisans_languag
     assert "Still to be paid on" in text and "IDR90,000" in text
     [document] = documents(budi)
     assert pdf_of(bot, document).startswith(b"%PDF")
+    written = pdf_text(pdf_of(bot, document))
+    assert "IDR240,000" in written and "IDR150,000" in written and "IDR90,000" in written
     seen_before = len(sri.inbox)
 
     replies = await budi.tap("Send to the artisan", document)
@@ -368,6 +395,8 @@ async def test_an_admin_sends_a_statement_to_the_artisan_in_the_artisans_languag
     assert told[1].document is not None
     assert told[1].document["file_name"] == f"statement-sri-wahyuni-{this_month_key()}.pdf"
     assert _pages(pdf_of(bot, told[1])) == 1
+    written = pdf_text(pdf_of(bot, told[1]))
+    assert "Rp240.000" in written and "Rp90.000" in written and "IDR" not in written
 
 
 async def test_an_artisan_who_blocked_the_bot_is_reported_unreachable(bot: RunningBot) -> None:

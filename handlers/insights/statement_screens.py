@@ -1,4 +1,4 @@
-"""An artisan's statement in words: months, the HTML message, the PDF sheet and its file name."""
+"""An artisan's statement in words: months, the HTML message, the PDF document and its name."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from babel.dates import format_date
 from telegram import InlineKeyboardMarkup
 
 from bot.context import BotContext
+from bot.documents import Column, Details, Document, Highlight, Table, render_pdf
 from bot.i18n import Translator
 from bot.periods import Period, this_month
-from bot.statement_pdf import SheetTable, StatementSheet, render_statement_pdf
 from handlers.catalogue.drums import model_name
 from handlers.common import esc
 from storage.clock import utc_now
@@ -129,10 +129,10 @@ def statement_text(t: Translator, artisan: Member, statement: Statement, today: 
     return "\n".join(lines)
 
 
-def statement_sheet(
+def statement_document(
     t: Translator, artisan: Member, statement: Statement, today: date
-) -> StatementSheet:
-    """The statement laid out for the PDF, in plain text (no HTML)."""
+) -> Document:
+    """The statement laid out for the PDF, in plain text (no HTML), on one page if it fits."""
     period = Period(statement.start, statement.end)
     month = month_label(t, period)
     rows = [
@@ -146,9 +146,14 @@ def statement_sheet(
     ]
     if statement.corrections:
         rows.append((t._("Corrections"), "", "", t.rupiah(statement.corrections)))
-    drums = SheetTable(
+    drums = Table(
         title=t._("Drums accepted"),
-        headings=(t._("Drum model"), t._("Drums"), t._("Rate per drum"), t._("Amount")),
+        columns=(
+            Column(t._("Drum model"), 3.2),
+            Column(t._("Drums"), 0.9, numeric=True),
+            Column(t._("Rate per drum"), 1.4, numeric=True),
+            Column(t._("Amount"), 1.5, numeric=True),
+        ),
         rows=tuple(rows),
         total=(
             t._("Earned in {month}").format(month=month),
@@ -158,9 +163,9 @@ def statement_sheet(
         ),
         empty=t._("No drums were accepted in {month}.").format(month=month),
     )
-    payments = SheetTable(
+    payments = Table(
         title=t._("Payments"),
-        headings=(t._("Payment"), t._("Amount")),
+        columns=(Column(t._("Payment"), 3.2), Column(t._("Amount"), 1.5, numeric=True)),
         rows=tuple(
             (_payment_label(t, payment.paid_on, payment.is_reversal), t.rupiah(payment.amount))
             for payment in statement.payments
@@ -168,25 +173,31 @@ def statement_sheet(
         total=(t._("Paid in {month}").format(month=month), t.rupiah(statement.paid)),
         empty=t._("No payments in {month}.").format(month=month),
     )
+    # Each detail is one translated sentence ("Artisan: {name}"), so it is written whole.
+    details = (
+        t._("Artisan: {name}").format(name=artisan.name),
+        t._("Village: {village}").format(village=artisan.village or "—"),
+        t._("Workshop: {workshop}").format(workshop=artisan.workshop or "—"),
+        t._("Period: {first} - {last}").format(
+            first=t.date(period.first_day), last=t.date(period.last_day)
+        ),
+    )
     title = t._("Monthly statement · {month}").format(month=month)
-    return StatementSheet(
-        cooperative=t._("Djembe drum cooperative of Blitar"),
+    return Document(
+        issuer=t._("Djembe drum cooperative of Blitar"),
         title=title,
-        details=(
-            t._("Artisan: {name}").format(name=artisan.name),
-            t._("Village: {village}").format(village=artisan.village or "—"),
-            t._("Workshop: {workshop}").format(workshop=artisan.workshop or "—"),
-            t._("Period: {first} - {last}").format(
-                first=t.date(period.first_day), last=t.date(period.last_day)
+        blocks=(
+            Details(tuple(("", line) for line in details)),
+            drums,
+            payments,
+            Highlight(
+                t._("Still to be paid on {date}").format(date=t.date(today)),
+                t.rupiah(statement.owed),
             ),
         ),
-        tables=(drums, payments),
-        balance=(
-            t._("Still to be paid on {date}").format(date=t.date(today)),
-            t.rupiah(statement.owed),
-        ),
         footer=t._("Made on {date} by the cooperative's bot.").format(date=t.date(today)),
-        document_title=f"{title} · {artisan.name}",
+        reader_title=f"{title} · {artisan.name}",
+        one_page=True,
     )
 
 
@@ -204,8 +215,8 @@ async def prepare(context: BotContext, t: Translator, artisan: Member, month: Pe
     """Read the artisan's month and render it in `t`'s language, the PDF off the event loop."""
     statement = await context.storage.statements.for_period(artisan.id, month.start, month.end)
     today = utc_now().astimezone(context.settings.zone).date()
-    sheet = statement_sheet(t, artisan, statement, today)
-    pdf = await asyncio.to_thread(render_statement_pdf, sheet)
+    document = statement_document(t, artisan, statement, today)
+    pdf = await asyncio.to_thread(render_pdf, document)
     caption = t._("📄 Statement of {name} for {month}, to keep.").format(
         name=esc(artisan.name), month=month_label(t, month)
     )
