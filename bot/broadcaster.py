@@ -19,10 +19,10 @@ from datetime import UTC, datetime, timedelta
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.context import BotApplication
-from bot.i18n import resolve_locale
 from bot.pacing import retry_seconds, sleep_unless_stopped
 from bot.replies import SENDING_ANNOUNCEMENTS
 from bot.telegram_http import no_answer
+from handlers.announcements.languages import reader_locale
 from handlers.announcements.screens import progress_screen
 from handlers.common import translator_for
 from storage import Storage
@@ -111,8 +111,7 @@ class Broadcaster:
 
     async def _deliver(self, broadcast: Broadcast, delivery: Delivery, stop: asyncio.Event) -> None:
         recipient = delivery.recipient
-        locale = resolve_locale(recipient.chosen_locale, recipient.language_code, has_user=True)
-        text = broadcast.text_for(locale or broadcast.locale)
+        text = broadcast.text_for(reader_locale(recipient))
         unanswered = 0
         while not stop.is_set():
             await self._pace(stop)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from datetime import UTC, datetime
 
 import aiosqlite
@@ -25,7 +27,6 @@ _FIELDS = (
     "village",
     "locale",
     "text",
-    "other_text",
     "photo_file_id",
     "status",
     "send_at",
@@ -36,7 +37,12 @@ _FIELDS = (
     "progress_chat_id",
     "progress_message_id",
 )
-_COLUMNS = ", ".join(_FIELDS)
+# The added versions come in the announcement's own row, as a JSON object of locale to text:
+# one trip to the database, and no read of an announcement without them.
+_COLUMNS = ", ".join(_FIELDS) + (
+    ", (SELECT json_group_object(v.locale, v.text) FROM broadcast_versions v"
+    " WHERE v.broadcast_id = broadcasts.id) AS versions"
+)
 # Deliveries already answered are never retried; 'cancelled' ones were never tried.
 _FIGURE_STATUSES = ("pending", "sent", "failed", "unreachable", "cancelled")
 
@@ -70,15 +76,14 @@ class Broadcasts(BroadcastAudience, BroadcastDeliveries):
                 if existing is not None:
                     return await _summary(connection, int(existing[0]))
             cursor = await connection.execute(
-                "INSERT INTO broadcasts (audience, village, locale, text, other_text,"
-                " photo_file_id, status, send_at, created_by, created_at, client_key)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO broadcasts (audience, village, locale, text, photo_file_id,"
+                " status, send_at, created_by, created_at, client_key)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     draft.audience,
                     draft.village if draft.audience is Audience.VILLAGE else None,
                     draft.locale,
                     draft.text,
-                    draft.other_text,
                     draft.photo_file_id,
                     BroadcastStatus.SCHEDULED,
                     _stored(send_at) if send_at is not None else now,
@@ -89,6 +94,10 @@ class Broadcasts(BroadcastAudience, BroadcastDeliveries):
             )
             broadcast_id = cursor.lastrowid
             assert broadcast_id is not None
+            await connection.executemany(
+                "INSERT INTO broadcast_versions (broadcast_id, locale, text) VALUES (?, ?, ?)",
+                [(broadcast_id, locale, text) for locale, text in draft.versions.items()],
+            )
             if send_at is None:
                 await _start(connection, broadcast_id)
             return await _summary(connection, broadcast_id)
@@ -120,7 +129,7 @@ class Broadcasts(BroadcastAudience, BroadcastDeliveries):
         row = await self._db.fetch_one(
             f"SELECT {_COLUMNS} FROM broadcasts WHERE status = 'sending' ORDER BY id LIMIT 1"
         )
-        return None if row is None else Broadcast.model_validate(dict(row))
+        return None if row is None else _broadcast(row)
 
     async def finished_since(self, moment: datetime) -> list[int]:
         """Return the announcements that finished or were cancelled since a moment, oldest first."""
@@ -257,4 +266,8 @@ async def _summary(connection: aiosqlite.Connection, broadcast_id: int) -> Broad
     ) as cursor:
         counts = {status: int(count) for status, count in await cursor.fetchall()}
     figures = BroadcastFigures(**{name: counts.get(name, 0) for name in _FIGURE_STATUSES})
-    return BroadcastSummary(broadcast=Broadcast.model_validate(dict(row)), figures=figures)
+    return BroadcastSummary(broadcast=_broadcast(row), figures=figures)
+
+
+def _broadcast(row: sqlite3.Row) -> Broadcast:
+    return Broadcast.model_validate({**dict(row), "versions": json.loads(row["versions"])})

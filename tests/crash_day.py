@@ -575,8 +575,10 @@ SNAPSHOT_QUERIES = {
     "orders": "SELECT o.id, m.telegram_id, d.code, o.quantity, o.unit_price, o.status,"
     " o.confirmed, o.reserved, o.shipped, o.decided_by FROM orders o"
     " JOIN members m ON m.id = o.buyer_id JOIN drum_models d ON d.id = o.model_id ORDER BY o.id",
-    "broadcasts": "SELECT id, audience, locale, text, other_text, status, created_by"
-    " FROM broadcasts ORDER BY id",
+    "broadcasts": "SELECT id, audience, locale, text, status, created_by FROM broadcasts"
+    " ORDER BY id",
+    "broadcast versions": "SELECT broadcast_id, locale, text FROM broadcast_versions"
+    " ORDER BY broadcast_id, locale",
     "deliveries": "SELECT broadcast_id, telegram_id, status FROM deliveries"
     " ORDER BY broadcast_id, telegram_id",
     "members": "SELECT telegram_id, role, status FROM members ORDER BY telegram_id",

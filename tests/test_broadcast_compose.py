@@ -35,6 +35,14 @@ def broadcasts(bot: RunningBot) -> list[sqlite3.Row]:
     return query(bot, "SELECT * FROM broadcasts ORDER BY id")
 
 
+def versions(bot: RunningBot, broadcast_id: int) -> dict[str, str]:
+    """The versions stored for an announcement besides the written one, by locale."""
+    rows = query(
+        bot, "SELECT locale, text FROM broadcast_versions WHERE broadcast_id = ?", broadcast_id
+    )
+    return {row["locale"]: row["text"] for row in rows}
+
+
 def delivered_to(bot: RunningBot, broadcast_id: int) -> set[int]:
     """Who has a delivery row for an announcement."""
     rows = query(bot, "SELECT telegram_id FROM deliveries WHERE broadcast_id = ?", broadcast_id)
@@ -136,6 +144,7 @@ async def test_text_arrives_intact_and_send_now_writes_one_delivery_per_recipien
     question = (await budi.send(typed))[-1]
     assert question.labels == [
         "🇮🇩 Add the Indonesian version",
+        "🇨🇳 Add the Chinese version",
         "No, one version for everyone",
         "✖️ Cancel",
     ]
@@ -154,7 +163,7 @@ async def test_text_arrives_intact_and_send_now_writes_one_delivery_per_recipien
 
     [row] = broadcasts(bot)
     assert (row["audience"], row["text"], row["locale"]) == ("artisans", typed, "en")
-    assert row["other_text"] is None and row["photo_file_id"] is None
+    assert versions(bot, row["id"]) == {} and row["photo_file_id"] is None
     assert row["created_by"] == ADMIN_BUDI and row["status"] in ("sending", "done")
     assert delivered_to(bot, row["id"]) == {1001, 1002}
     progress = progress_message(bot, row)
@@ -196,7 +205,15 @@ async def test_a_photo_with_a_caption_and_a_version_in_the_other_language(
     largest = sent[-1].content["photo"][-1]["file_id"]
     await budi.tap("Add the Indonesian version")
     assert "Type the Indonesian caption for the same photo (up to 1,024" in budi.last_text
-    replies = await budi.send("Model <baru> & harga")
+    question = (await budi.send("Model <baru> & harga"))[-1]
+    assert "Versions so far: 🇬🇧 🇮🇩" in question.plain
+    assert question.labels == [
+        "✏️ Change the Indonesian version",
+        "🇨🇳 Add the Chinese version",
+        "✅ Done, no more versions",
+        "✖️ Cancel",
+    ]
+    replies = await budi.tap("Done, no more versions")
 
     photos = [message for message in replies if message.photo]
     assert [message.plain for message in photos] == [
@@ -210,10 +227,8 @@ async def test_a_photo_with_a_caption_and_a_version_in_the_other_language(
     await budi.tap("Send now")
     [row] = broadcasts(bot)
     assert row["photo_file_id"] == largest
-    assert (row["text"], row["other_text"]) == (
-        "New <model> & prices *soon*",
-        "Model <baru> & harga",
-    )
+    assert row["text"] == "New <model> & prices *soon*"
+    assert versions(bot, row["id"]) == {"id": "Model <baru> & harga"}
     assert delivered_to(bot, row["id"]) == {1001, 1002, 2001}
 
 
@@ -239,10 +254,13 @@ async def test_other_kinds_and_too_long_messages_are_explained_and_the_step_stay
     await budi.send("x" * 4096)
     await budi.tap("Add the Indonesian version")
     replies = await budi.send_sticker()
-    assert "type the other language's version as text" in replies[-1].plain
+    assert "Please type this version as text." in replies[-1].plain
+    replies = await budi.send_photo(caption="Versi foto")
+    assert "Please type this version as text." in replies[-1].plain
     replies = await budi.send("z" * 4097)
     assert "That text is 4,097 characters long" in replies[-1].plain
-    summary = (await budi.send("Versi Indonesia"))[-1]
+    await budi.send("Versi Indonesia")
+    summary = (await budi.tap("Done, no more versions"))[-1]
     assert "Indonesian version: 0 people" in summary.plain
     assert "English version: 1 person" in summary.plain
     assert broadcasts(bot) == []
@@ -301,6 +319,8 @@ async def test_cancel_at_every_step_saves_nothing(bot: RunningBot) -> None:
         ["Artisans (2)"],
         ["Artisans (2)", "text:Halo semua"],
         ["Artisans (2)", "text:Halo semua", "Add the Indonesian version"],
+        ["Artisans (2)", "text:Halo semua", "Add the Chinese version", "text:大家好"],
+        ["Artisans (2)", "text:Halo semua", "Add the Chinese version", "text:大家好"],
         ["Artisans (2)", "text:Halo semua", "No, one version for everyone"],
         ["Artisans (2)", "text:Halo semua", "No, one version for everyone", "Schedule"],
     ]
@@ -515,8 +535,8 @@ async def test_an_indonesian_admin_sends_two_versions_and_each_member_gets_their
     await ani.send("Libur Natal: gudang tutup 25 Desember.")
     await ani.tap("Tambah versi bahasa Inggris")
     assert "Ketik versi bahasa Inggris" in ani.last_text
-    replies = await ani.send("Christmas holiday: the warehouse is closed on 25 December.")
-    summary = replies[-1]
+    await ani.send("Christmas holiday: the warehouse is closed on 25 December.")
+    summary = (await ani.tap("Selesai, tanpa versi lain"))[-1]
     assert "Versi bahasa Indonesia: 2 orang" in summary.plain
     assert "Versi bahasa Inggris: 1 orang" in summary.plain
     await ani.tap("Kirim sekarang", summary)

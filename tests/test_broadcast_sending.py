@@ -83,13 +83,13 @@ async def announce(
     text: str = f"{MARK} <b>Senin</b> & *jam 9*",
     *,
     audience: Audience = Audience.EVERYONE,
-    other_text: str | None = None,
+    versions: dict[str, str] | None = None,
     progress: Person | None = None,
     **draft: Any,
 ) -> BroadcastSummary:
     """Send an announcement as the compose flow does; its progress shows in `progress`'s chat."""
     summary = await storage.broadcasts.create(
-        BroadcastDraft(audience=audience, locale="id", text=text, other_text=other_text, **draft),
+        BroadcastDraft(audience=audience, locale="id", text=text, versions=versions or {}, **draft),
         by=ADMIN_ANI,
     )
     if progress is not None:
@@ -137,7 +137,9 @@ async def test_everyone_gets_it_once_as_typed_in_their_language_and_the_admin_se
     english = await add_members(
         bot.emulator, second, range(4001, 4006), artisan=False, language_code="en"
     )
-    summary = await announce(second, other_text=f"{MARK} EN <b>Monday</b> & *9 am*", progress=ani)
+    summary = await announce(
+        second, versions={"en": f"{MARK} EN <b>Monday</b> & *9 am*"}, progress=ani
+    )
     assert summary.figures.pending == 15
 
     done = await until_status(second, summary.broadcast.id, BroadcastStatus.DONE)
@@ -154,6 +156,40 @@ async def test_everyone_gets_it_once_as_typed_in_their_language_and_the_admin_se
     await until(lambda: "Selesai" in ani.last.plain or "Finished" in ani.last.plain)
     assert "15" in ani.last.plain
     assert ani.last.buttons == ()
+
+
+async def test_chinese_readers_get_chinese_else_english_else_indonesian(
+    bot: RunningBot, second: Storage
+) -> None:
+    indonesians = await add_members(bot.emulator, second, range(3001, 3003))
+    english = await add_members(
+        bot.emulator, second, range(4001, 4003), artisan=False, language_code="en"
+    )
+    # One Chinese reader by their Telegram app, one who chose Chinese in an English one.
+    chinese = await add_members(
+        bot.emulator, second, range(5001, 5002), artisan=False, language_code="zh-hans"
+    )
+    chinese += await add_members(
+        bot.emulator, second, range(5002, 5003), artisan=False, language_code="en"
+    )
+    await second.people.choose_locale(5002, "zh")
+    for text, versions in (
+        (f"{MARK} 3 ID", {"en": f"{MARK} 3 EN", "zh": f"{MARK} 3 ZH"}),
+        (f"{MARK} 2 ID", {"en": f"{MARK} 2 EN"}),
+        (f"{MARK} 1 ID", None),
+    ):
+        summary = await announce(second, text, versions=versions)
+        await until_status(second, summary.broadcast.id, BroadcastStatus.DONE)
+
+    def got(person: Person) -> list[str]:
+        return [m.plain for m in person.inbox if MARK in m.plain]
+
+    for person in indonesians:
+        assert got(person) == [f"{MARK} 3 ID", f"{MARK} 2 ID", f"{MARK} 1 ID"]
+    for person in english:
+        assert got(person) == [f"{MARK} 3 EN", f"{MARK} 2 EN", f"{MARK} 1 ID"]
+    for person in chinese:
+        assert got(person) == [f"{MARK} 3 ZH", f"{MARK} 2 EN", f"{MARK} 1 ID"]
 
 
 async def test_audiences_reach_only_their_people(bot: RunningBot, second: Storage) -> None:

@@ -9,9 +9,12 @@ from typing import Any
 
 import aiosqlite
 import pytest
+from pydantic import ValidationError
 
 from storage import Storage
 from storage import broadcasts as broadcasts_module
+from storage.db import Database
+from storage.migrations import available_migrations, migrate, schema_version
 from storage.models.broadcasts import (
     Audience,
     Broadcast,
@@ -51,6 +54,8 @@ _DECISIONS = {
 }
 
 NEWS = BroadcastDraft(audience=Audience.EVERYONE, locale="id", text="Rapat koperasi besok")
+# The versions of NEWS in the two other languages.
+EN_ZH = {"en": "Cooperative meeting tomorrow", "zh": "明天合作社开会"}
 
 
 @pytest.fixture
@@ -219,9 +224,10 @@ async def test_a_failure_while_writing_deliveries_leaves_no_announcement(
 
     monkeypatch.setattr(broadcasts_module, "_start", start_then_fail)
     with pytest.raises(RuntimeError, match="crash"):
-        await community.broadcasts.create(NEWS, by=ADMIN)
+        await community.broadcasts.create(NEWS.model_copy(update={"versions": EN_ZH}), by=ADMIN)
     assert await _broadcast_count(community) == 0
     assert await community.db.fetch_value("SELECT COUNT(*) FROM deliveries") == 0
+    assert await community.db.fetch_value("SELECT COUNT(*) FROM broadcast_versions") == 0
 
 
 async def test_village_is_kept_only_for_a_village_audience(community: Storage) -> None:
@@ -597,15 +603,84 @@ async def test_unknown_announcements_are_neither_moved_nor_found(storage: Storag
 # The model
 
 
-async def test_text_for_gives_the_other_version_to_the_other_locale(storage: Storage) -> None:
-    both = await storage.broadcasts.create(
-        NEWS.model_copy(update={"other_text": "Cooperative meeting tomorrow"}), by=ADMIN
+async def test_the_versions_are_written_with_the_announcement_and_read_back(
+    community: Storage,
+) -> None:
+    created = await community.broadcasts.create(
+        NEWS.model_copy(update={"versions": EN_ZH}), by=ADMIN
     )
-    one = await storage.broadcasts.create(NEWS, by=ADMIN)
-    assert both.broadcast.text_for("id") == "Rapat koperasi besok"
-    assert both.broadcast.text_for("en") == "Cooperative meeting tomorrow"
-    assert one.broadcast.text_for("en") == "Rapat koperasi besok"
-    assert one.broadcast.text_for("id") == "Rapat koperasi besok"
+    one = await community.broadcasts.create(NEWS, by=ADMIN)
+    broadcast_id = created.broadcast.id
+    rows = await community.db.fetch_all(
+        "SELECT broadcast_id, locale, text FROM broadcast_versions ORDER BY broadcast_id, locale"
+    )
+    assert [tuple(row) for row in rows] == [
+        (broadcast_id, "en", EN_ZH["en"]),
+        (broadcast_id, "zh", EN_ZH["zh"]),
+    ]
+    assert (created.broadcast.locale, created.broadcast.text) == ("id", NEWS.text)
+    assert created.broadcast.versions == EN_ZH
+    assert one.broadcast.versions == {}
+    sending = await community.broadcasts.sending()
+    fetched = await community.broadcasts.get(broadcast_id)
+    recent = await community.broadcasts.recent()
+    assert sending is not None and sending.versions == EN_ZH
+    assert fetched is not None and fetched.broadcast == created.broadcast
+    assert [summary.broadcast.versions for summary in recent] == [{}, EN_ZH]
+
+
+def _wording(written: str, others: str) -> BroadcastDraft:
+    """An announcement written in one locale with versions in others, each text its locale."""
+    versions = {locale: f"text-{locale}" for locale in others.split()}
+    return NEWS.model_copy(
+        update={"locale": written, "text": f"text-{written}", "versions": versions}
+    )
+
+
+@pytest.mark.parametrize(
+    ("written", "others", "reads"),
+    [
+        # Every reader's own version when there is one.
+        ("id", "en zh", {"id": "id", "en": "en", "zh": "zh"}),
+        ("zh", "id en", {"id": "id", "en": "en", "zh": "zh"}),
+        # A Chinese reader: English, then Indonesian.
+        ("id", "en", {"id": "id", "en": "en", "zh": "en"}),
+        ("en", "id", {"id": "id", "en": "en", "zh": "en"}),
+        ("id", "", {"id": "id", "en": "id", "zh": "id"}),
+        # An Indonesian reader: English, then Chinese; an English reader: Indonesian, then Chinese.
+        ("zh", "en", {"id": "en", "en": "en", "zh": "zh"}),
+        ("zh", "id", {"id": "id", "en": "id", "zh": "zh"}),
+        ("en", "zh", {"id": "en", "en": "en", "zh": "zh"}),
+        ("id", "zh", {"id": "id", "en": "id", "zh": "zh"}),
+        ("zh", "", {"id": "zh", "en": "zh", "zh": "zh"}),
+    ],
+)
+def test_each_reader_gets_their_own_version_else_the_nearest(
+    written: str, others: str, reads: dict[str, str]
+) -> None:
+    wording = _wording(written, others)
+    for reader, version in reads.items():
+        assert wording.version_for(reader) == version, reader
+        assert wording.text_for(reader) == f"text-{version}", reader
+    assert wording.text_for("fr") == f"text-{written}"
+    assert wording.locales == [written, *others.split()]
+
+
+async def test_a_stored_announcement_gives_each_reader_the_same_version_as_its_draft(
+    storage: Storage,
+) -> None:
+    draft = _wording("en", "id")
+    stored = (await storage.broadcasts.create(draft, by=ADMIN)).broadcast
+    for reader in ("id", "en", "zh"):
+        assert stored.text_for(reader) == draft.text_for(reader)
+    assert stored.text_for("zh") == "text-en"
+
+
+def test_the_written_language_has_no_second_version() -> None:
+    with pytest.raises(ValidationError, match="written version"):
+        BroadcastDraft(
+            audience=Audience.EVERYONE, locale="id", text="Halo", versions={"id": "Halo lagi"}
+        )
 
 
 async def test_reference_is_b_and_six_digits(storage: Storage) -> None:
@@ -644,7 +719,8 @@ async def test_the_schema_accepts_a_sensible_announcement(storage: Storage) -> N
     await _insert_broadcast(storage)
     await _insert_broadcast(storage, audience="village", village="Jiwut")
     await _insert_broadcast(storage, text="", photo_file_id="photo-1")
-    assert await _broadcast_count(storage) == 3
+    await _insert_broadcast(storage, locale="zh", text="明天开会")
+    assert await _broadcast_count(storage) == 4
 
 
 @pytest.mark.parametrize(
@@ -654,7 +730,7 @@ async def test_the_schema_accepts_a_sensible_announcement(storage: Storage) -> N
         {"audience": "everyone", "village": "Jiwut"},
         {"text": "", "photo_file_id": None},
         {"audience": "admins"},
-        {"locale": "zh"},
+        {"locale": "fr"},
         {"status": "sent"},
     ],
     ids=[
@@ -696,6 +772,24 @@ async def test_the_schema_refuses_a_nonsense_delivery(
     assert await storage.db.fetch_value("SELECT COUNT(*) FROM deliveries") == 1
 
 
+@pytest.mark.parametrize(
+    ("broadcast_id", "locale"),
+    [(1, "fr"), (1, "en"), (2, "zh")],
+    ids=["unknown-locale", "second-english-version", "no-such-announcement"],
+)
+async def test_the_schema_refuses_a_nonsense_version(
+    storage: Storage, broadcast_id: int, locale: str
+) -> None:
+    await _insert_broadcast(storage)
+    sql = "INSERT INTO broadcast_versions (broadcast_id, locale, text) VALUES (?, ?, ?)"
+    async with storage.db.transaction() as connection:
+        await connection.execute(sql, (1, "en", "Hello"))
+    with pytest.raises(sqlite3.IntegrityError):
+        async with storage.db.transaction() as connection:
+            await connection.execute(sql, (broadcast_id, locale, "Again"))
+    assert await storage.db.fetch_value("SELECT COUNT(*) FROM broadcast_versions") == 1
+
+
 # Durability
 
 
@@ -706,7 +800,7 @@ async def test_an_announcement_and_its_deliveries_survive_reopening(tmp_path: Pa
         await _artisan(storage, SRI, "Jiwut", MemberStatus.ACTIVE)
         await _buyer(storage, LI, MemberStatus.ACTIVE)
         created = await storage.broadcasts.create(
-            NEWS.model_copy(update={"other_text": "Meeting tomorrow"}), by=ADMIN
+            NEWS.model_copy(update={"versions": EN_ZH}), by=ADMIN
         )
         await storage.broadcasts.mark(created.broadcast.id, SRI, DeliveryStatus.SENT)
         expected = await storage.broadcasts.get(created.broadcast.id)
@@ -722,6 +816,7 @@ async def test_an_announcement_and_its_deliveries_survive_reopening(tmp_path: Pa
         sending = await reopened.broadcasts.sending()
         assert sending is not None
         assert sending.id == created.broadcast.id
+        assert sending.versions == EN_ZH
     finally:
         await reopened.close()
 
@@ -737,3 +832,72 @@ async def test_a_client_key_used_again_returns_the_first_announcement_and_writes
     other = await community.broadcasts.create(NEWS, by=ADMIN, client_key="k2")
     assert other.broadcast.id != first.broadcast.id
     assert await _broadcast_count(community) == 2
+
+
+# Migration
+
+
+async def test_the_chinese_migration_moves_the_other_language_into_the_versions(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "v9.db"
+    db = await Database.open(path)
+    try:
+        nine = [sql for migration in available_migrations()[:9] for sql in migration.statements()]
+        await db.execute_script([*nine, "PRAGMA user_version = 9"])
+        async with db.transaction() as connection:
+            await connection.execute(
+                "INSERT INTO telegram_users (telegram_id, first_seen_at, last_seen_at,"
+                " chosen_locale) VALUES (?, 'x', 'x', 'en')",
+                (LI,),
+            )
+            for locale, text, other_text in (
+                ("id", "Rapat besok", "Meeting tomorrow"),
+                ("en", "Container closes Friday", "Kontainer ditutup Jumat"),
+                ("id", "Libur", None),
+            ):
+                await connection.execute(
+                    "INSERT INTO broadcasts (audience, locale, text, other_text, status, send_at,"
+                    " created_by, created_at) VALUES ('everyone', ?, ?, ?, 'sending',"
+                    " '2026-01-05T00:00:00+00:00', ?, '2026-01-05T00:00:00+00:00')",
+                    (locale, text, other_text, ADMIN),
+                )
+            await connection.execute(
+                "INSERT INTO deliveries (broadcast_id, telegram_id) VALUES (1, ?)", (LI,)
+            )
+        assert await migrate(db) == (9, len(available_migrations()))
+        assert await schema_version(db) >= 10
+        rows = await db.fetch_all(
+            "SELECT broadcast_id, locale, text FROM broadcast_versions ORDER BY broadcast_id"
+        )
+        assert [tuple(row) for row in rows] == [
+            (1, "en", "Meeting tomorrow"),
+            (2, "id", "Kontainer ditutup Jumat"),
+        ]
+        columns = {row["name"] for row in await db.fetch_all("PRAGMA table_info(broadcasts)")}
+        assert "other_text" not in columns
+    finally:
+        await db.close()
+
+    opened = await Storage.open(path)
+    try:
+        summaries = {s.broadcast.id: s for s in await opened.broadcasts.recent()}
+        first, second, third = (summaries[i].broadcast for i in (1, 2, 3))
+        assert (first.locale, first.text, first.versions) == (
+            "id",
+            "Rapat besok",
+            {"en": "Meeting tomorrow"},
+        )
+        assert (second.locale, second.versions) == ("en", {"id": "Kontainer ditutup Jumat"})
+        assert (third.locale, third.versions) == ("id", {})
+        assert first.text_for("zh") == "Meeting tomorrow"
+        assert second.text_for("id") == "Kontainer ditutup Jumat"
+        assert summaries[1].figures.pending == 1
+        pending = await opened.broadcasts.pending(1)
+        assert [d.recipient.chosen_locale for d in pending] == ["en"]
+        # The wider checks: an announcement and a person may now be Chinese.
+        await opened.broadcasts.create(_wording("zh", "en"), by=ADMIN)
+        await opened.people.choose_locale(LI, "zh")
+        assert [d.recipient.chosen_locale for d in await opened.broadcasts.pending(1)] == ["zh"]
+    finally:
+        await opened.close()

@@ -1,2 +1,2 @@
-"""The admins' announcements: composed in both languages for an audience, previewed, sent now or
-scheduled, and followed with Pause, Resume and Cancel."""
+"""The admins' announcements: composed for an audience with a version in each language wanted,
+previewed, sent now or scheduled, and followed with Pause, Resume and Cancel."""

@@ -1,4 +1,4 @@
-"""Admins compose an announcement: audience, message, the other language's version, check."""
+"""Admins compose an announcement: audience, message, versions in other languages, check."""
 
 from __future__ import annotations
 
@@ -18,20 +18,24 @@ from handlers.announcements.draft import (
     MAX_CAPTION,
     MESSAGE,
     NEW,
-    OTHER,
-    OTHER_TEXT,
+    VERSION_TEXT,
+    VERSIONS,
     VILLAGE,
     WHEN,
     cancel_button,
     draft,
-    drop_buttons,
     message_content,
-    other_locale,
     too_long,
 )
 from handlers.announcements.preview import CHANGE, LATER, SEND, has_message, send_now, show_summary
 from handlers.announcements.schedule import AT_PATTERN, ask_when, not_a_moment, when_given
 from handlers.announcements.screens import LIST, PREFIX, audience_name
+from handlers.announcements.versions import (
+    VERSION_PATTERN,
+    ask_versions,
+    version_chosen,
+    version_typed,
+)
 from handlers.common import Button, answer_button, column, reply, show
 from handlers.flow import END
 from handlers.pages import MAX_TEXT
@@ -39,10 +43,8 @@ from storage.models.broadcasts import Audience
 
 CHOOSE = f"{PREFIX}aud:"
 CHOOSE_VILLAGE = f"{PREFIX}vil:"
-OTHER_VERSION = f"{PREFIX}other:"
 AUDIENCE_PATTERN = re.compile(rf"^{CHOOSE}(everyone|artisans|buyers|village|pending)$")
 VILLAGE_PATTERN = re.compile(rf"^{CHOOSE_VILLAGE}([0-9]{{1,3}})$")
-OTHER_PATTERN = re.compile(rf"^{OTHER_VERSION}(add|one)$")
 # A keyboard holds at most 100 buttons; the village screen keeps room for Back and Cancel.
 MAX_VILLAGES = 90
 
@@ -200,71 +202,9 @@ async def message_received(update: Update, context: BotContext) -> int:
         await reply(update, context, problem)
         return MESSAGE
     data = draft(context)
-    data.update(locale=t.locale, text=text, photo=photo)
-    data.pop("other_text", None)
-    if other_locale(t.locale) == "en":
-        question = t._(
-            "Add a version in English? Members who read English get it; the others get this one."
-        )
-        add = t._("🇬🇧 Add the English version")
-    else:
-        question = t._(
-            "Add a version in Indonesian? Members who read Indonesian get it; the others get "
-            "this one."
-        )
-        add = t._("🇮🇩 Add the Indonesian version")
-    buttons: list[Button] = [
-        (add, f"{OTHER_VERSION}add"),
-        (t._("No, one version for everyone"), f"{OTHER_VERSION}one"),
-        cancel_button(t),
-    ]
-    await reply(update, context, question, column(buttons))
-    return OTHER
-
-
-@COMPOSING.admins_only
-async def other_chosen(update: Update, context: BotContext) -> int:
-    """Ask for the other language's version, or go on to the check with one version."""
-    query = update.callback_query
-    assert query is not None
-    await answer_button(update)
-    await drop_buttons(update)
-    if query.data == f"{OTHER_VERSION}one":
-        draft(context).pop("other_text", None)
-        return await show_summary(update, context, previews=True)
-    t, photo = context.t, draft(context).get("photo") is not None
-    if other_locale(t.locale) == "en":
-        text = (
-            t._("Type the English caption for the same photo (up to {limit} characters).")
-            if photo
-            else t._("Type the English version of the announcement (up to {limit} characters).")
-        )
-    else:
-        text = (
-            t._("Type the Indonesian caption for the same photo (up to {limit} characters).")
-            if photo
-            else t._("Type the Indonesian version of the announcement (up to {limit} characters).")
-        )
-    limit = t.number(MAX_CAPTION if photo else MAX_TEXT)
-    await reply(update, context, text.format(limit=limit), column([cancel_button(t)]))
-    return OTHER_TEXT
-
-
-@COMPOSING.admins_only
-async def other_typed(update: Update, context: BotContext) -> int:
-    """Take the other language's version, then show the previews and the check."""
-    t, data = context.t, draft(context)
-    message = update.message
-    typed = message.text if message is not None else None
-    if typed is None or not typed.strip():
-        await reply(update, context, t._("Please type the other language's version as text."))
-        return OTHER_TEXT
-    problem = too_long(t, typed, caption=data.get("photo") is not None)
-    if problem is not None:
-        await reply(update, context, problem)
-        return OTHER_TEXT
-    data["other_text"] = typed
-    return await show_summary(update, context, previews=True)
+    data.update(locale=t.locale, text=text, photo=photo, versions={})
+    data.pop("adding", None)
+    return await ask_versions(update, context)
 
 
 async def leave_for_list(update: Update, context: BotContext) -> int:
@@ -301,8 +241,8 @@ def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
             ],
             VILLAGE: [CallbackQueryHandler(village_chosen, pattern=VILLAGE_PATTERN), changing],
             MESSAGE: [MessageHandler(content, message_received)],
-            OTHER: [CallbackQueryHandler(other_chosen, pattern=OTHER_PATTERN)],
-            OTHER_TEXT: [MessageHandler(content, other_typed)],
+            VERSIONS: [CallbackQueryHandler(version_chosen, pattern=VERSION_PATTERN)],
+            VERSION_TEXT: [MessageHandler(content, version_typed)],
             CONFIRM: [
                 CallbackQueryHandler(send_now, pattern=f"^{SEND}$"),
                 CallbackQueryHandler(ask_when, pattern=f"^{LATER}$"),

@@ -13,7 +13,8 @@ from handlers.flow import Flow
 from handlers.pages import MAX_TEXT, utf16_length
 from storage.models.broadcasts import Audience, BroadcastDraft, BroadcastSummary
 
-AUDIENCE, VILLAGE, MESSAGE, OTHER, OTHER_TEXT, CONFIRM, WHEN = range(7)
+# Persisted with each conversation: a state keeps its number from one release to the next.
+AUDIENCE, VILLAGE, MESSAGE, VERSIONS, VERSION_TEXT, CONFIRM, WHEN = range(7)
 
 NEW = f"{PREFIX}new"
 CANCEL = f"{PREFIX}cancel"
@@ -32,11 +33,6 @@ draft = COMPOSING.draft
 def cancel_button(t: Translator) -> Button:
     """The button that leaves the announcement, saving nothing."""
     return (t._("✖️ Cancel"), CANCEL)
-
-
-def other_locale(locale: str) -> str:
-    """The other of the bot's two languages."""
-    return "en" if locale == "id" else "id"
 
 
 def too_long(t: Translator, text: str, *, caption: bool) -> str | None:
@@ -75,12 +71,16 @@ def composed(context: BotContext) -> BroadcastDraft | None:
     data = draft(context)
     if "audience" not in data or "text" not in data:
         return None
+    versions = dict(data.get("versions") or {})
+    # A draft kept from before the bot had three languages holds its one other version here.
+    if data.get("other_text") is not None:
+        versions["en" if data["locale"] == "id" else "id"] = data["other_text"]
     return BroadcastDraft(
         audience=Audience(data["audience"]),
         village=data.get("village"),
         locale=data["locale"],
         text=data["text"],
-        other_text=data.get("other_text"),
+        versions=versions,
         photo_file_id=data.get("photo"),
     )
 

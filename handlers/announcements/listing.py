@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.context import BotContext
+from bot.i18n import Translator
 from handlers.announcements.draft import NEW
 from handlers.announcements.screens import (
     ACTION_PATTERN,
@@ -28,9 +29,10 @@ EXCERPT_LENGTH = 40
 ACTION = re.compile(ACTION_PATTERN)
 
 
-def _excerpt(summary: BroadcastSummary) -> str:
+def _excerpt(t: Translator, summary: BroadcastSummary) -> str:
     broadcast = summary.broadcast
-    words = " ".join(broadcast.text.split())
+    # The version the admin would get themselves is the one they know it by.
+    words = " ".join(broadcast.text_for(t.locale).split())
     if len(words) > EXCERPT_LENGTH:
         words = words[: EXCERPT_LENGTH - 1].rstrip() + "…"
     photo = "📷 " if broadcast.photo_file_id is not None else ""
@@ -51,7 +53,7 @@ def _item(context: BotContext, summary: BroadcastSummary) -> str:
         failed=t.number(figures.failed),
         unreachable=t.number(figures.unreachable),
     )
-    return f"{head}\n{_excerpt(summary)}\n{numbers}"
+    return f"{head}\n{_excerpt(t, summary)}\n{numbers}"
 
 
 async def show_list(update: Update, context: BotContext) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup, Update
 
 from bot.context import BotContext
-from bot.i18n import Translator, resolve_locale
+from bot.i18n import Translator
 from handlers.announcements.draft import (
     COMPOSING,
     CONFIRM,
@@ -13,9 +13,9 @@ from handlers.announcements.draft import (
     composed,
     draft,
     drop_buttons,
-    other_locale,
     post_progress,
 )
+from handlers.announcements.languages import preview_title, reader_locale, version_line
 from handlers.announcements.screens import PREFIX, audience_name
 from handlers.common import Button, answer_button, column, refuse_unless_admin, reply, show
 from storage.models.broadcasts import BroadcastDraft
@@ -25,37 +25,21 @@ LATER = f"{PREFIX}later"
 CHANGE = f"{PREFIX}change"
 
 
-def _preview_title(t: Translator, locale: str, versions: int) -> str:
-    if versions == 1:
-        return t._("👀 <b>Preview</b>, exactly as members will see it:")
-    if locale == "en":
-        return t._("👀 <b>Preview of the English version</b>:")
-    return t._("👀 <b>Preview of the Indonesian version</b>:")
-
-
-def _version_line(t: Translator, locale: str, count: int) -> str:
-    if locale == "en":
-        text = t.ngettext(
-            "English version: {count} person", "English version: {count} people", count
-        )
-    else:
-        text = t.ngettext(
-            "Indonesian version: {count} person", "Indonesian version: {count} people", count
-        )
-    return text.format(count=t.number(count))
-
-
 async def send_previews(update: Update, context: BotContext) -> None:
     """Send each version exactly as members will get it: plain text, nothing parsed."""
     chat = update.effective_chat
     announcement = composed(context)
     if chat is None or announcement is None:
         return
-    versions = [(announcement.locale, announcement.text)]
-    if announcement.other_text is not None:
-        versions.append((other_locale(announcement.locale), announcement.other_text))
-    for locale, text in versions:
-        await reply(update, context, _preview_title(context.t, locale, len(versions)))
+    t, locales = context.t, announcement.locales
+    for locale in locales:
+        title = (
+            preview_title(t, locale)
+            if len(locales) > 1
+            else t._("👀 <b>Preview</b>, exactly as members will see it:")
+        )
+        await reply(update, context, title)
+        text = announcement.text_for(locale)
         if announcement.photo_file_id is not None:
             await context.bot.send_photo(
                 chat.id, photo=announcement.photo_file_id, caption=text or None, parse_mode=None
@@ -65,17 +49,13 @@ async def send_previews(update: Update, context: BotContext) -> None:
 
 
 async def _versions(context: BotContext, announcement: BroadcastDraft) -> dict[str, int]:
-    """Count the recipients per version they get: their own language's, else the one given."""
-    counts = {announcement.locale: 0}
-    if announcement.other_text is not None:
-        counts[other_locale(announcement.locale)] = 0
+    """Count the recipients per version they will get, as the sender picks it for each."""
+    counts = dict.fromkeys(announcement.locales, 0)
     recipients = await context.storage.broadcasts.recipients(
         announcement.audience, announcement.village
     )
     for recipient in recipients:
-        locale = resolve_locale(recipient.chosen_locale, recipient.language_code, has_user=True)
-        reads = locale or context.settings.default_locale
-        counts[reads if reads in counts else announcement.locale] += 1
+        counts[announcement.version_for(reader_locale(recipient))] += 1
     return counts
 
 
@@ -109,7 +89,7 @@ async def summary_screen(
         ),
         kind,
         t._("Recipients now: <b>{count}</b>").format(count=t.number(total)),
-        *(_version_line(t, locale, count) for locale, count in counts.items()),
+        *(version_line(t, locale, count) for locale, count in counts.items()),
         "",
         t._("Send it now, or schedule it for later?"),
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class Audience(StrEnum):
@@ -38,17 +38,54 @@ class DeliveryStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-class Broadcast(BaseModel):
-    """An announcement and where it stands."""
+# The versions a reader gets when there is none in their language, nearest first. A Chinese
+# reader is most likely a buyer, who trades in English. Indonesian and English share a script
+# (and to an English reader Indonesian is the cooperative's own language, which translating apps
+# know well), so their readers take each other's version before a Chinese one. A reader of any
+# other locale gets the written version.
+FALLBACKS: dict[str, tuple[str, ...]] = {"zh": ("en", "id"), "id": ("en", "zh"), "en": ("id", "zh")}
+
+
+class Wording(BaseModel):
+    """An announcement's text: the version it was written in and those added in other languages."""
 
     model_config = ConfigDict(frozen=True)
+
+    locale: str
+    text: str
+    # Locale to text, for the languages besides the written one.
+    versions: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _written_once(self) -> Wording:
+        if self.locale in self.versions:
+            raise ValueError("the written version is not also an added one")
+        return self
+
+    @property
+    def locales(self) -> list[str]:
+        """The languages it has a version in, the written one first."""
+        return [self.locale, *self.versions]
+
+    def version_for(self, locale: str) -> str:
+        """The language of the version a reader of this locale gets."""
+        for candidate in (locale, *FALLBACKS.get(locale, ())):
+            if candidate in self.locales:
+                return candidate
+        return self.locale
+
+    def text_for(self, locale: str) -> str:
+        """The version for a reader of this locale: their own, else the nearest one."""
+        chosen = self.version_for(locale)
+        return self.text if chosen == self.locale else self.versions[chosen]
+
+
+class Broadcast(Wording):
+    """An announcement and where it stands."""
 
     id: int
     audience: Audience
     village: str | None
-    locale: str
-    text: str
-    other_text: str | None
     photo_file_id: str | None
     status: BroadcastStatus
     send_at: datetime
@@ -64,23 +101,12 @@ class Broadcast(BaseModel):
         """The reference people quote, such as B-000012."""
         return f"B-{self.id:06d}"
 
-    def text_for(self, locale: str) -> str:
-        """The version for a reader of this locale, else the one given."""
-        if locale != self.locale and self.other_text is not None:
-            return self.other_text
-        return self.text
 
-
-class BroadcastDraft(BaseModel):
+class BroadcastDraft(Wording):
     """What an admin composed, before it is sent or scheduled."""
-
-    model_config = ConfigDict(frozen=True)
 
     audience: Audience
     village: str | None = None
-    locale: str
-    text: str
-    other_text: str | None = None
     photo_file_id: str | None = None
 
 

@@ -218,7 +218,7 @@ async def run(members_count: int, rate: float, limit: float, seed: int) -> bool:
                 audience=Audience.EVERYONE,
                 locale="en",
                 text=f"{marker} The container for March closes on Friday.",
-                other_text=f"{marker} Kontainer bulan Maret ditutup hari Jumat.",
+                versions={"id": f"{marker} Kontainer bulan Maret ditutup hari Jumat."},
             )
             created = await admin_storage.broadcasts.create(draft, by=ADMIN_ANI)
             broadcast_id = created.broadcast.id
