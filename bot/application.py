@@ -14,7 +14,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, Defaults
 
 from bot.context import BotApplication, BotContext, Services
-from bot.i18n import INDONESIAN_LANGUAGE_CODES, N_, translator
+from bot.i18n import CHINESE_LANGUAGE_CODES, INDONESIAN_LANGUAGE_CODES, N_, translator
 from bot.outbox import Outbox
 from bot.pacing import Pacer
 from bot.persistence import SQLitePersistence
@@ -194,11 +194,17 @@ async def register_commands(application: BotApplication, settings: Settings) -> 
 
     Telegram shows the commands registered for the person's language code, else the default
     ones; that mirrors how the bot picks a locale: Indonesian for the region's languages,
-    English for every other.
+    Chinese for Chinese, English for every other.
     """
     bot = application.bot
     calls = []
-    for codes, locale in ((INDONESIAN_LANGUAGE_CODES, "id"), ({""}, "en"), ({"en"}, "en")):
+    languages = (
+        (INDONESIAN_LANGUAGE_CODES, "id"),
+        (CHINESE_LANGUAGE_CODES, "zh"),
+        ({""}, "en"),
+        ({"en"}, "en"),
+    )
+    for codes, locale in languages:
         t = translator(locale)
         members = [BotCommand(name, t._(text)) for name, text in MEMBER_COMMANDS]
         admins = members + [BotCommand(name, t._(text)) for name, text in ADMIN_COMMANDS]

@@ -1,8 +1,8 @@
 """Keep the translation catalogs in step with the code: `python -m bot.catalogs`.
 
 Extracts every message into locales/messages.pot, merges it into each locale's catalog, and
-fills the English catalog (the code's messages are English). Indonesian entries that are new
-or changed are left for a translator, and the tests fail until they are translated.
+fills the English catalog (the code's messages are English). Indonesian and Chinese entries
+that are new or changed are left for a translator, and the tests fail until they are translated.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
 
-from bot.i18n import DOMAIN, LOCALES_DIR
+from bot.i18n import DOMAIN, LOCALES, LOCALES_DIR
 
 ROOT = LOCALES_DIR.parent
 TEMPLATE = LOCALES_DIR / f"{DOMAIN}.pot"
@@ -50,7 +50,7 @@ def fill_english() -> None:
 def main() -> None:
     """Extract, update every catalog, fill English."""
     _pybabel(*EXTRACT)
-    for locale in ("id", "en"):
+    for locale in LOCALES:
         command = "update" if catalog_path(locale).exists() else "init"
         _pybabel(
             command, "-i", str(TEMPLATE), "-d", str(LOCALES_DIR), "-l", locale,

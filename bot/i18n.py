@@ -20,8 +20,21 @@ from babel.numbers import (
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
-LOCALES = ("id", "en")
+LOCALES = ("id", "en", "zh")
 INDONESIAN_LANGUAGE_CODES = frozenset({"id", "jv", "su", "ms"})
+# Telegram gives zh, zh-hans, zh-cn, zh-sg and, for Traditional, zh-hant, zh-tw, zh-hk: all read
+# the Simplified catalog, which Traditional readers can follow.
+CHINESE_LANGUAGE_CODES = frozenset({"zh"})
+
+
+# Chinese keyboards type digits and number punctuation full width (the ASCII characters moved
+# up by 0xFEE0): read them as ASCII. Only these: NFKC would also turn "²" into a 2.
+_FULL_WIDTH = {ord(character) + 0xFEE0: ord(character) for character in "0123456789,./-:"}
+
+
+def half_width(text: str) -> str:
+    """Turn full-width digits and number punctuation into their ASCII forms."""
+    return text.translate(_FULL_WIDTH)
 
 
 def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
@@ -30,11 +43,14 @@ def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker nam
 
 
 def locale_from_language_code(language_code: str | None) -> str:
-    """Map a Telegram language_code to the bot's locale: Indonesian for the region's languages."""
+    """Map a Telegram language_code to the bot's locale: Indonesian for the region's languages,
+    Chinese for Chinese, English for every other."""
     if not language_code:
         return "id"
     primary = language_code.replace("_", "-").split("-")[0].lower()
-    return "id" if primary in INDONESIAN_LANGUAGE_CODES else "en"
+    if primary in INDONESIAN_LANGUAGE_CODES:
+        return "id"
+    return "zh" if primary in CHINESE_LANGUAGE_CODES else "en"
 
 
 def resolve_locale(stored: str | None, language_code: str | None, *, has_user: bool) -> str | None:

@@ -15,7 +15,6 @@ from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_VILLAGES = ("Minggirsari", "Ngoran", "Jiwut", "Jeding")
-SUPPORTED_LOCALES = ("id", "en")
 PREFIX = "KENDANG_"
 ENV_FILE = ".env"
 # The type of a validation error whose message reads on after the setting's name as it is.
@@ -38,7 +37,7 @@ class Settings(BaseSettings):
     admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
     api_base_url: str = "https://api.telegram.org/bot"
     api_file_url: str | None = None
-    default_locale: Literal["id", "en"] = "id"
+    default_locale: Literal["id", "en", "zh"] = "id"
     villages: Annotated[tuple[str, ...], NoDecode] = DEFAULT_VILLAGES
     buyer_approval: bool = False
     webhook_url: str | None = None

@@ -31,7 +31,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot.context import BotContext
-from bot.i18n import Translator, resolve_locale, translator
+from bot.i18n import Translator, half_width, resolve_locale, translator
 from storage import Storage
 from storage.clock import utc_now
 
@@ -212,6 +212,7 @@ def clean_text(raw: str | None, max_length: int = MAX_NAME_LENGTH) -> str | None
 def ascii_int(text: str | None) -> int | None:
     """Read a whole number written with the digits 0-9 alone; None for anything else."""
     # str.isdigit() takes "²", which int() refuses, and "٣", which int() reads as 3.
+    text = half_width(text or "")
     if not text or not text.isascii() or not text.isdigit():
         return None
     return int(text)
@@ -225,7 +226,7 @@ def parse_quantity(raw: str | None, maximum: int) -> int | None:
     """
     if raw is None:
         return None
-    text = raw.strip()
+    text = half_width(raw.strip())
     if not text.isascii() or not text.replace(".", "").replace(",", "").isdigit():
         return None
     groups = text.replace(",", ".").split(".")

@@ -176,3 +176,10 @@ class Clock:
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     """Set the time storage writes."""
     return Clock(monkeypatch)
+
+
+def full_width(text: str) -> str:
+    """Write ASCII text the way a Chinese keyboard types it, full width."""
+    return "".join(
+        chr(ord(character) + 0xFEE0) if "!" <= character <= "~" else character for character in text
+    )

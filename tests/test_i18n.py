@@ -43,7 +43,9 @@ def _source(message: Message) -> str:
 @pytest.mark.parametrize(
     ("language_code", "locale"),
     [("id", "id"), ("jv", "id"), ("su", "id"), ("ms", "id"), (None, "id"), ("", "id"),
-     ("en", "en"), ("en-US", "en"), ("zh-hans", "en"), ("ja", "en"), ("ID", "id")],
+     ("en", "en"), ("en-US", "en"), ("ja", "en"), ("ID", "id"),
+     ("zh", "zh"), ("zh-hans", "zh"), ("zh-CN", "zh"), ("zh_sg", "zh"), ("zh-hant", "zh"),
+     ("zh-TW", "zh"), ("zh-hk", "zh")],
 )  # fmt: skip
 def test_language_code_maps_to_a_locale(language_code: str | None, locale: str) -> None:
     assert locale_from_language_code(language_code) == locale
@@ -51,7 +53,14 @@ def test_language_code_maps_to_a_locale(language_code: str | None, locale: str) 
 
 def test_a_stored_choice_beats_the_telegram_language() -> None:
     assert resolve_locale("en", "id", has_user=True) == "en"
-    assert resolve_locale(None, "zh", has_user=True) == "en"
+    assert resolve_locale(None, "zh", has_user=True) == "zh"
+    assert resolve_locale(None, "ko", has_user=True) == "en"
+
+
+def test_a_stored_locale_a_later_version_dropped_falls_back_to_telegram_language() -> None:
+    assert resolve_locale("fr", "zh-hans", has_user=True) == "zh"
+    assert resolve_locale("fr", None, has_user=True) == "id"
+    assert Translator("fr").locale == "id"
     assert resolve_locale(None, None, has_user=False) is None
 
 
@@ -63,6 +72,9 @@ def test_numbers_money_and_dates_follow_the_reader() -> None:
     assert english.number(3500) == "3,500"
     assert indonesian.date(date(2024, 11, 5)) == "5 November 2024"
     assert english.date(date(2024, 11, 5)) == "November 5, 2024"
+    chinese = Translator("zh")
+    assert chinese.number(3500) == "3,500"
+    assert chinese.date(date(2026, 12, 7)) == "2026年12月7日"
 
 
 @pytest.mark.parametrize("locale", LOCALES)

@@ -82,6 +82,8 @@ async def test_the_playground_registers_an_artisan_through_approval(tmp_path: Pa
             ":as buyer",
             ":lang en",
             "/start",
+            ":lang zh",
+            "/start",
             ":quit",
         ]
     )
@@ -99,4 +101,5 @@ async def test_the_playground_registers_an_artisan_through_approval(tmp_path: Pa
     assert "Selamat bergabung di koperasi, Sri" in output
     assert "✅ Disetujui oleh Ani" in output
     assert "Who are you?" in output
+    assert "--- bot → Li Wei (buyer)\nLi Wei，您好！" in output
     assert (tmp_path / "play.db").exists()

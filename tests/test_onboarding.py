@@ -42,6 +42,8 @@ async def test_start_greets_in_the_persons_language(bot: RunningBot) -> None:
     assert await bot.person(1002, "Dewi", "jv").send("/start")
     assert "Anda siapa?" in bot.person(1002, "Dewi", "jv").last_text
     replies = await bot.person(2001, "Li", "zh-hans").send("/start")
+    assert "这是 Blitar 非洲鼓合作社的机器人" in replies[-1].plain
+    replies = await bot.person(2003, "Kenji", "ja").send("/start")
     assert "This is the bot of the djembe drum cooperative" in replies[-1].plain
     replies = await bot.person(2002, "Tom", None).send("/start")
     assert "Anda siapa?" in replies[-1].plain

@@ -1,4 +1,7 @@
-"""Buyer prices: Rupiah, plus USD and CNY when an admin has set exchange rates."""
+"""Buyer prices: Rupiah, plus USD and CNY when an admin has set exchange rates.
+
+Chinese readers see yuan first, then dollars, then Rupiah: they price in yuan.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +12,9 @@ from babel.numbers import format_currency
 from bot.i18n import Translator
 from storage.models.exchange_rates import Currency, ExchangeRate
 
-# The order foreign prices are shown in, after Rupiah.
+# The order foreign prices are shown in, after Rupiah (before it, for Chinese readers).
 CURRENCIES = (Currency.USD, Currency.CNY)
+CHINESE_ORDER = (Currency.CNY, Currency.USD)
 CENT = Decimal("0.01")
 # Unambiguous symbols whatever the locale: English Babel writes USD as a bare "$", which
 # buyers elsewhere (China first) could misread.
@@ -36,6 +40,9 @@ def foreign_price(t: Translator, rupiah: int, rate: ExchangeRate) -> str:
 
 def price_lines(t: Translator, rupiah: int, rates: dict[Currency, ExchangeRate]) -> str:
     """Write a price in Rupiah and every currency with a rate: Rp200.000 · US$12,31 · CN¥88,89."""
+    if t.locale == "zh":
+        foreign = [foreign_price(t, rupiah, rates[c]) for c in CHINESE_ORDER if c in rates]
+        return SEPARATOR.join([*foreign, t.rupiah(rupiah)])
     parts = [t.rupiah(rupiah)]
     parts.extend(foreign_price(t, rupiah, rates[c]) for c in CURRENCIES if c in rates)
     return SEPARATOR.join(parts)

@@ -1,4 +1,4 @@
-"""/language: a person chooses Indonesian or English."""
+"""/language: a person chooses Indonesian, English or Chinese."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from handlers.members.menu import LANGUAGE, MAIN_MENU
 
 CHOOSE = "lang:set:"
 # Each language is named in itself, so a person can find theirs whatever is showing now.
-LANGUAGE_NAMES = {"id": "🇮🇩 Bahasa Indonesia", "en": "🇬🇧 English"}
+LANGUAGE_NAMES = {"id": "🇮🇩 Bahasa Indonesia", "en": "🇬🇧 English", "zh": "🇨🇳 中文"}
 
 
 async def ask_language(update: Update, context: BotContext) -> None:
@@ -45,5 +45,5 @@ def handlers() -> list[BaseHandler[Update, BotContext, None]]:
     return [
         CommandHandler("language", ask_language, filters=filters.ChatType.PRIVATE),
         CallbackQueryHandler(ask_language, pattern=f"^{LANGUAGE}$"),
-        CallbackQueryHandler(set_language, pattern=f"^{CHOOSE}(?:id|en)$"),
+        CallbackQueryHandler(set_language, pattern=f"^{CHOOSE}(?:{'|'.join(LANGUAGE_NAMES)})$"),
     ]
