@@ -20,6 +20,7 @@ from storage.migrations import DatabaseTooNewError, migrate
 from storage.offers import Offers
 from storage.orders import Orders
 from storage.outbox import Outbox
+from storage.papers import Papers
 from storage.people import People
 from storage.reports import Reports
 from storage.state import StateStore
@@ -56,6 +57,7 @@ class Storage:
     summary: Summaries
     chart_series: ChartSeries
     inbox: Inbox
+    papers: Papers
 
     @classmethod
     async def open(cls, path: Path | str) -> Storage:
@@ -88,6 +90,7 @@ class Storage:
             summary=Summaries(db),
             chart_series=ChartSeries(db),
             inbox=Inbox(db),
+            papers=Papers(db),
         )
 
     async def close(self) -> None:

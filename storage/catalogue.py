@@ -18,6 +18,7 @@ from storage.models.catalogue import (
     SizeDimensions,
     Wood,
 )
+from storage.models.packing import Carton, Packing
 
 # Head diameter and height of each size in the Blitar workshops (DOMAIN.md).
 SIZE_DIMENSIONS: dict[DrumSize, SizeDimensions] = {
@@ -31,7 +32,15 @@ _WOOD_CODES = {Wood.MAHOGANY: "MAH", Wood.JACKFRUIT: "NGK", Wood.MANGO: "MGO"}
 _HEAD_CODES = {DrumHead.GOAT: "GOAT", DrumHead.COW: "COW"}
 _FINISH_CODES = {Finish.PLAIN: "PLAIN", Finish.PAINTED: "PAINT", Finish.CARVED: "CARVE"}
 
-_FIELDS = (
+# Outer size and weights a new model of each size starts with, until an admin measures it:
+# loose drums, the box around each small one 20 x 20 x 40 cm (about 3,500 in a 40' GP).
+DEFAULT_PACKING: dict[DrumSize, Packing] = {
+    DrumSize.SMALL: Packing(diameter_cm=20, height_cm=40, net_weight_g=2500, gross_weight_g=3000),
+    DrumSize.MEDIUM: Packing(diameter_cm=26, height_cm=50, net_weight_g=4500, gross_weight_g=5200),
+    DrumSize.LARGE: Packing(diameter_cm=32, height_cm=60, net_weight_g=7500, gross_weight_g=8500),
+}
+
+_MODEL_FIELDS = (
     "id",
     "code",
     "size",
@@ -45,6 +54,9 @@ _FIELDS = (
     "created_at",
     "updated_at",
 )
+_PACKING_FIELDS = ("diameter_cm", "height_cm", "net_weight_g", "gross_weight_g", "hs_code")
+_CARTON_FIELDS = ("per_carton", "carton_length_cm", "carton_width_cm", "carton_height_cm")
+_FIELDS = _MODEL_FIELDS + _PACKING_FIELDS + _CARTON_FIELDS
 COLUMNS = ", ".join(_FIELDS)
 # Catalogue order: small, medium, large, then code. `d` is the alias callers give drum_models.
 ORDER = "CASE d.size WHEN 'small' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, d.code"
@@ -73,7 +85,14 @@ def model_columns(alias: str, prefix: str = "") -> str:
 
 def drum_model(row: sqlite3.Row, prefix: str = "") -> DrumModel:
     """Build a DrumModel from a row whose model columns carry this prefix."""
-    return DrumModel.model_validate({name: row[prefix + name] for name in _FIELDS})
+    values = {name: row[prefix + name] for name in _MODEL_FIELDS}
+    packing = {name: row[prefix + name] for name in _PACKING_FIELDS}
+    carton = [row[prefix + name] for name in _CARTON_FIELDS]
+    if carton[0] is not None:
+        packing["carton"] = Carton(
+            per_carton=carton[0], length_cm=carton[1], width_cm=carton[2], height_cm=carton[3]
+        )
+    return DrumModel.model_validate({**values, "packing": Packing.model_validate(packing)})
 
 
 class Catalogue:
@@ -135,9 +154,11 @@ class Catalogue:
                 existing = await cursor.fetchone()
             if existing is not None:
                 raise ModelExistsError(drum_model(existing))
+            packing = DEFAULT_PACKING[size]
             cursor = await connection.execute(
                 "INSERT INTO drum_models (code, size, wood, head, finish, artisan_rate,"
-                " buyer_price, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " buyer_price, created_at, updated_at, diameter_cm, height_cm, net_weight_g,"
+                " gross_weight_g) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     model_code(size, wood, head, finish),
                     size,
@@ -148,6 +169,10 @@ class Catalogue:
                     buyer_price,
                     now,
                     now,
+                    packing.diameter_cm,
+                    packing.height_cm,
+                    packing.net_weight_g,
+                    packing.gross_weight_g,
                 ),
             )
             assert cursor.lastrowid is not None
@@ -204,6 +229,32 @@ class Catalogue:
             await connection.execute(
                 "UPDATE drum_models SET photo_file_id = ?, updated_at = ? WHERE id = ?",
                 (file_id, now_text(), model_id),
+            )
+            return await _fetch(connection, model_id)
+
+    async def set_packing(self, model_id: int, packing: Packing) -> DrumModel | None:
+        """Set a model's outer size, weights, HS code and packing; None if there is no model."""
+        carton = packing.carton
+        sides = (
+            (carton.per_carton, carton.length_cm, carton.width_cm, carton.height_cm)
+            if carton is not None
+            else (None, None, None, None)
+        )
+        async with self._db.transaction() as connection:
+            await connection.execute(
+                "UPDATE drum_models SET diameter_cm = ?, height_cm = ?, net_weight_g = ?,"
+                " gross_weight_g = ?, hs_code = ?, per_carton = ?, carton_length_cm = ?,"
+                " carton_width_cm = ?, carton_height_cm = ?, updated_at = ? WHERE id = ?",
+                (
+                    packing.diameter_cm,
+                    packing.height_cm,
+                    packing.net_weight_g,
+                    packing.gross_weight_g,
+                    packing.hs_code,
+                    *sides,
+                    now_text(),
+                    model_id,
+                ),
             )
             return await _fetch(connection, model_id)
 

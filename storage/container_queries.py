@@ -19,6 +19,14 @@ _FIELDS = (
     "created_at",
     "closed_at",
     "closed_by",
+    "kind",
+    "container_number",
+    "seal_number",
+    "vessel",
+    "voyage",
+    "port_of_loading",
+    "port_of_discharge",
+    "shipping_marks",
 )
 COLUMNS = ", ".join(_FIELDS)
 # The containers columns from the alias `c`, each prefixed c_ (see container_from).

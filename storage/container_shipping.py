@@ -7,7 +7,7 @@ import aiosqlite
 from storage.clock import now_text
 from storage.container_queries import fetch_container
 from storage.db import Database
-from storage.models.containers import ContainerChange, ContainerStatus
+from storage.models.containers import ContainerChange, ContainerStatus, ShippingDetails
 from storage.models.orders import OrderOutcome, OrderStatus
 from storage.models.stock import StockMovementKind
 from storage.order_queries import fetch_order
@@ -29,12 +29,15 @@ class ContainerShipping:
                 return ContainerChange(outcome=OrderOutcome.CONTAINER_CLOSED, container=container)
             return await _close(connection, container_id, ContainerStatus.CANCELLED, by)
 
-    async def ship(self, container_id: int, *, by: int) -> ContainerChange:
+    async def ship(
+        self, container_id: int, *, by: int, details: ShippingDetails | None = None
+    ) -> ContainerChange:
         """Ship an open container: its orders' ready drums leave stock, in one transaction.
 
         An order shipped whole becomes SHIPPED; one with drums still to make goes back to
         BACKORDERED outside the container, its shipped drums counted, to follow in another.
-        Nothing changes when the container is not open or has no drum ready.
+        The shipping details, when given, are stored with it. Nothing changes when the
+        container is not open or has no drum ready.
         """
         async with self._db.transaction() as connection:
             container = await fetch_container(connection, container_id)
@@ -79,6 +82,8 @@ class ContainerShipping:
                         order_id,
                     ),
                 )
+            if details is not None:
+                await _store_details(connection, container_id, details)
             # Orders with nothing ready stay backorders, out of the shipped container.
             return await _close(connection, container_id, ContainerStatus.SHIPPED, by)
 
@@ -101,6 +106,25 @@ async def _orders_in(
         (container_id, OrderStatus.IN_CONTAINER),
     ) as cursor:
         return [int(row[0]) for row in await cursor.fetchall()]
+
+
+async def _store_details(
+    connection: aiosqlite.Connection, container_id: int, details: ShippingDetails
+) -> None:
+    await connection.execute(
+        "UPDATE containers SET container_number = ?, seal_number = ?, vessel = ?, voyage = ?,"
+        " port_of_loading = ?, port_of_discharge = ?, shipping_marks = ? WHERE id = ?",
+        (
+            details.container_number,
+            details.seal_number,
+            details.vessel,
+            details.voyage,
+            details.port_of_loading,
+            details.port_of_discharge,
+            details.shipping_marks,
+            container_id,
+        ),
+    )
 
 
 async def _close(

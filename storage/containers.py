@@ -11,6 +11,7 @@ from storage.catalogue import drum_model, model_columns
 from storage.clock import now_text
 from storage.container_queries import COLUMNS, CONTAINER_COLUMNS, container_from, fetch_container
 from storage.container_shipping import ContainerShipping, take_out
+from storage.container_volume import check_volume
 from storage.db import Database
 from storage.models.containers import (
     Container,
@@ -20,6 +21,7 @@ from storage.models.containers import (
     ModelProgress,
 )
 from storage.models.orders import OrderChange, OrderOutcome, OrderStatus, OrderView
+from storage.models.packing import ContainerKind, usable_cm3
 from storage.order_queries import VIEW, WAITING, fetch_order, order_view
 from storage.orders import check_active_buyer
 
@@ -47,6 +49,7 @@ class Containers(ContainerShipping):
         target_date: date,
         *,
         capacity: int = DEFAULT_CAPACITY,
+        kind: ContainerKind = ContainerKind.HC40,
         by: int,
     ) -> Container:
         """Open a container for an active buyer (raises NotAnActiveBuyerError otherwise)."""
@@ -58,9 +61,9 @@ class Containers(ContainerShipping):
         async with self._db.transaction() as connection:
             await check_active_buyer(connection, buyer_id)
             cursor = await connection.execute(
-                "INSERT INTO containers (buyer_id, capacity, destination, target_date,"
-                " created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (buyer_id, capacity, destination, target_date.isoformat(), by, now_text()),
+                "INSERT INTO containers (buyer_id, capacity, kind, destination, target_date,"
+                " created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (buyer_id, capacity, kind, destination, target_date.isoformat(), by, now_text()),
             )
             container = await fetch_container(connection, cursor.lastrowid)
         assert container is not None
@@ -110,12 +113,16 @@ class Containers(ContainerShipping):
         )
         return [order_view(row) for row in rows]
 
-    async def add_order(self, container_id: int, order_id: int, *, by: int) -> OrderChange:
+    async def add_order(
+        self, container_id: int, order_id: int, *, by: int, usable_share: float | None = None
+    ) -> OrderChange:
         """Put a confirmed order of the container's buyer into the open container.
 
         Refused, changing nothing, when the container is not open (CONTAINER_CLOSED), the order
         is another buyer's (OTHER_BUYER), not confirmed and outside a container (CHANGED), or
-        its drums would not fit (OVER_CAPACITY, with the free room as `available`).
+        its drums would not fit (OVER_CAPACITY, with the free room as `available`). Given the
+        usable share of a container's volume, raises OverfillError, changing nothing, when the
+        packed drums would take more; without it the volume is not checked (to overfill).
         """
         async with self._db.transaction() as connection:
             container = await fetch_container(connection, container_id)
@@ -132,6 +139,9 @@ class Containers(ContainerShipping):
             drums = (order.confirmed or 0) - order.shipped
             if drums > room:
                 return OrderChange(outcome=OrderOutcome.OVER_CAPACITY, order=order, available=room)
+            if usable_share is not None:
+                usable = usable_cm3(container.kind, usable_share)
+                await check_volume(connection, container_id, order.model_id, drums, usable)
             await connection.execute(
                 "UPDATE orders SET status = ?, container_id = ?, updated_at = ? WHERE id = ?",
                 (OrderStatus.IN_CONTAINER, container_id, now_text(), order_id),

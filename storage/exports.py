@@ -13,10 +13,13 @@ from storage.models.containers import Container, container_reference
 from storage.models.earnings import EarningsKind
 from storage.models.members import Member, Role
 from storage.models.orders import OrderView
+from storage.models.papers import Paper
 from storage.models.reports import ReportStatus, report_reference
 from storage.models.stock import StockMovementKind
 from storage.order_queries import VIEW as ORDER_VIEW
 from storage.order_queries import order_view
+from storage.papers import COLUMNS as PAPER_COLUMNS
+from storage.papers import paper_from
 
 # Reports and earnings go through the artisans so that SQLite range-scans reports_by_artisan
 # and earnings_entries_by_artisan once per artisan instead of reading every row.
@@ -59,6 +62,9 @@ _CONTAINERS = (
     " (SELECT COALESCE(SUM(quantity), 0) FROM shipments WHERE container_id = c.id) AS shipped"
     " FROM containers c JOIN members b ON b.id = c.buyer_id"
     " WHERE c.created_at < :end AND COALESCE(c.closed_at, :end) >= :start ORDER BY c.id"
+)
+_PAPERS = (
+    f"SELECT {PAPER_COLUMNS} FROM papers WHERE issued_at >= :start AND issued_at < :end ORDER BY id"
 )
 _BY_POSITION = (_REPORTS, _STOCK, _EARNINGS)
 _MEMBERS = (
@@ -156,6 +162,7 @@ class ExportData:
     containers: list[ContainerLine]
     earnings: list[EarningsLine]
     members: list[Member]
+    papers: list[Paper]
     names: dict[int, str]
 
     def name_of(self, telegram_id: int | None) -> str | None:
@@ -173,6 +180,7 @@ class _Raw:
     containers: list[sqlite3.Row]
     earnings: list[sqlite3.Row]
     members: list[sqlite3.Row]
+    papers: list[sqlite3.Row]
 
 
 # Looked up rather than constructed: an Enum call per row costs a fifth of a second a year.
@@ -250,6 +258,7 @@ def _convert(raw: _Raw, start: datetime, end: datetime) -> ExportData:
         containers=[_container(row) for row in raw.containers],
         earnings=[_earnings(row) for row in raw.earnings],
         members=[Member.model_validate(dict(row)) for row in raw.members],
+        papers=[paper_from(row) for row in raw.papers],
         names={},
     )
 
@@ -263,6 +272,7 @@ def _actors(data: ExportData) -> set[int]:
         found.update((view.order.decided_by, view.order.closed_by))
     for line in data.containers:
         found.update((line.container.created_by, line.container.closed_by))
+    found.update(paper.issued_by for paper in data.papers)
     return {actor for actor in found if actor is not None}
 
 
@@ -279,7 +289,7 @@ class Exports:
         # otherwise show in the stock ledger and not in the reports.
         async with self._db.snapshot() as connection:
             fetched: list[list[sqlite3.Row]] = []
-            for sql in (_REPORTS, _STOCK, _ORDERS, _CONTAINERS, _EARNINGS, _MEMBERS):
+            for sql in (_REPORTS, _STOCK, _ORDERS, _CONTAINERS, _EARNINGS, _MEMBERS, _PAPERS):
                 # The three ledgers are read by position, as plain tuples (cheaper than Rows).
                 connection.row_factory = None if sql in _BY_POSITION else sqlite3.Row
                 async with connection.execute(sql, params) as cursor:

@@ -11,6 +11,7 @@ from storage.clock import now_text
 from storage.db import Database
 from storage.member_changes import MemberChanges
 from storage.models.members import (
+    EDITABLE_STATUSES,
     ArtisanApplication,
     BuyerApplication,
     Member,
@@ -18,10 +19,11 @@ from storage.models.members import (
     Role,
     StatusChange,
 )
+from storage.models.papers import InvoiceCurrency
 
 _FIELDS = (
     "id", "telegram_id", "role", "status", "name", "village", "workshop", "phone",
-    "company", "country", "created_at", "updated_at",
+    "company", "country", "created_at", "updated_at", "address", "currency",
 )  # fmt: skip
 _COLUMNS = ", ".join(_FIELDS)
 
@@ -51,6 +53,19 @@ class TooManyRegistrationsError(Exception):
         self.telegram_id = telegram_id
         self.limit = limit
         self.again_at = again_at
+
+
+class PapersLockedError(Exception):
+    """The member may not set an address or invoice currency (not a buyer, or not now)."""
+
+    def __init__(self, member_id: int) -> None:
+        super().__init__(f"member {member_id} may not set the details for the export papers")
+        self.member_id = member_id
+
+
+def may_set_papers(member: Member) -> bool:
+    """Tell whether the member may set their address and invoice currency: a buyer, not locked."""
+    return member.role is Role.BUYER and member.status in EDITABLE_STATUSES
 
 
 def registration_reopens(registrations: list[datetime], limit: int) -> datetime | None:
@@ -191,6 +206,30 @@ class Members(MemberChanges):
                     connection, member.id, existing.status if existing else None, status, None
                 )
             return member
+
+    async def set_address(self, member_id: int, address: str) -> Member | None:
+        """Set a buyer's address for the export papers; None when there is no such member.
+
+        Raises PapersLockedError unless `may_set_papers` allows it, as the member is now.
+        """
+        return await self._set_papers_detail(member_id, "address", address)
+
+    async def set_currency(self, member_id: int, currency: InvoiceCurrency) -> Member | None:
+        """Set the currency a buyer is invoiced in; as set_address otherwise."""
+        return await self._set_papers_detail(member_id, "currency", currency)
+
+    async def _set_papers_detail(self, member_id: int, column: str, value: str) -> Member | None:
+        async with self._db.transaction() as connection:
+            member = await _fetch(connection, "id = ?", member_id)
+            if member is None:
+                return None
+            if not may_set_papers(member):
+                raise PapersLockedError(member_id)
+            await connection.execute(
+                f"UPDATE members SET {column} = ?, updated_at = ? WHERE id = ?",
+                (value, now_text(), member_id),
+            )
+            return await _fetch(connection, "id = ?", member_id)
 
     async def recent_registrations(self, telegram_id: int) -> list[datetime]:
         """Return when this person registered themself in the last 24 hours, oldest first."""

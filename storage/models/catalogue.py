@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from storage.models.packing import Packing
+
 
 class DrumSize(StrEnum):
     """How big a drum is (see SIZE_DIMENSIONS in storage.catalogue)."""
@@ -66,6 +68,7 @@ class DrumModel(BaseModel):
     active: bool
     created_at: datetime
     updated_at: datetime
+    packing: Packing
 
 
 class PriceChange(BaseModel):

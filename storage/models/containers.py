@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from storage.models.catalogue import DrumModel
 from storage.models.orders import OrderOutcome, OrderView
+from storage.models.packing import ContainerKind
 
 
 class ContainerStatus(StrEnum):
@@ -22,6 +23,20 @@ class ContainerStatus(StrEnum):
 def container_reference(container_id: int) -> str:
     """Return the reference people see for a container, e.g. C-000007."""
     return f"C-{container_id:06d}"
+
+
+class ShippingDetails(BaseModel):
+    """What the admin types at shipping, for the commercial invoice and the packing list."""
+
+    model_config = ConfigDict(frozen=True)
+
+    container_number: str
+    seal_number: str
+    vessel: str
+    voyage: str
+    port_of_loading: str
+    port_of_discharge: str
+    shipping_marks: str
 
 
 class Container(BaseModel):
@@ -39,6 +54,15 @@ class Container(BaseModel):
     created_at: datetime
     closed_at: datetime | None = None
     closed_by: int | None = None
+    kind: ContainerKind = ContainerKind.HC40
+    # Typed by the admin at shipping, for the commercial invoice and the packing list.
+    container_number: str | None = None
+    seal_number: str | None = None
+    vessel: str | None = None
+    voyage: str | None = None
+    port_of_loading: str | None = None
+    port_of_discharge: str | None = None
+    shipping_marks: str | None = None
 
     @property
     def reference(self) -> str:

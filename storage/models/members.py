@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from storage.models.papers import InvoiceCurrency
+
 
 class Role(StrEnum):
     """What a member does in the cooperative."""
@@ -41,6 +43,16 @@ class Member(BaseModel):
     country: str | None = None
     created_at: datetime
     updated_at: datetime
+    # A buyer's, for the export papers; the currency None until the buyer chooses one.
+    address: str | None = None
+    currency: InvoiceCurrency | None = None
+
+    @property
+    def invoice_currency(self) -> InvoiceCurrency:
+        """The currency a buyer is invoiced in: their choice, else yuan for China, else dollars."""
+        if self.currency is not None:
+            return self.currency
+        return InvoiceCurrency.CNY if self.country == "China" else InvoiceCurrency.USD
 
 
 class TelegramUser(BaseModel):
