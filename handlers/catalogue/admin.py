@@ -1,7 +1,8 @@
 """Admins keep the catalogue: list the models, open one, retire, restore, show or remove photos.
 
 Adding a model lives in handlers.catalogue.add; changing prices and attaching photos in
-handlers.catalogue.edit. This module's handlers() returns all three, conversations first.
+handlers.catalogue.edit; its size, weights, HS code and packing in handlers.catalogue.packing.
+This module's handlers() returns all four, conversations first.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
-from handlers.catalogue import add, edit
+from handlers.catalogue import add, edit, packing
 from handlers.catalogue.common import (
     ADD,
     ASK_REMOVE_PHOTO,
@@ -226,6 +227,7 @@ def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     return [
         *add.handlers(),
         *edit.handlers(),
+        *packing.handlers(),
         CommandHandler("catalogue", show_catalogue, filters=filters.ChatType.PRIVATE),
         CallbackQueryHandler(show_catalogue, pattern=f"^{CATALOGUE}$"),
         CallbackQueryHandler(show_list_page, pattern=rf"^{LIST}([0-9]{{1,4}})$"),

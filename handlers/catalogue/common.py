@@ -10,6 +10,7 @@ from telegram import InlineKeyboardMarkup, Update
 from bot.context import BotContext
 from bot.i18n import Translator
 from handlers.catalogue.drums import model_name, size_details
+from handlers.catalogue.measures import packing_lines
 from handlers.common import Button, answer_or_reply, column, reply
 from handlers.flow import Flow
 from handlers.members.menu import CATALOGUE
@@ -32,6 +33,8 @@ ADD = "cat:add"
 CHANGE_RATE = "cat:rate:"
 CHANGE_PRICE = "cat:price:"
 ATTACH_PHOTO = "cat:photo:"
+# The size and packing screen (handlers.catalogue.packing).
+PACKING = "cat:pack:"
 ID = r"([0-9]{1,9})"
 
 Step = Callable[[Update, BotContext], Coroutine[Any, Any, object]]
@@ -86,6 +89,7 @@ def card_text(t: Translator, model: DrumModel) -> str:
                 amount=t.rupiah(model.artisan_rate)
             ),
             t._("Buyer price: <b>{amount}</b>").format(amount=t.rupiah(model.buyer_price)),
+            *packing_lines(t, model.packing),
             t._("Photo: {photo}").format(photo=photo),
             t._("Status: {status}").format(status=status),
         ]
@@ -98,6 +102,7 @@ async def model_card(context: BotContext, model: DrumModel) -> tuple[str, Inline
     buttons: list[Button] = [
         (t._("✏️ Change artisan rate"), f"{CHANGE_RATE}{model.id}"),
         (t._("✏️ Change buyer price"), f"{CHANGE_PRICE}{model.id}"),
+        (t._("📐 Size and packing"), f"{PACKING}{model.id}"),
     ]
     if model.photo_file_id:
         buttons.append((t._("🖼 Show photo"), f"{SHOW_PHOTO}{model.id}"))

@@ -110,6 +110,9 @@ COMMANDS = (
     _command("watching", BUYERS, N_("/watching: models you watch")),
     _command("review", ADMINS, N_("/review: reports waiting for the quality check")),
     _command("stock", ADMINS, N_("/stock: drums in stock per model")),
+    _command(
+        "papers", ADMINS, N_("/papers: export papers issued (proforma, invoice, packing list)")
+    ),
     _command("artisans", ADMINS, N_("/artisans: artisans' month, production and payments")),
     _command("pay", ADMINS, N_("/pay: record a payment to an artisan")),
     _command("correct", ADMINS, N_("/correct: correct the stock of a model, with a reason")),

@@ -16,7 +16,7 @@ from bot.i18n import Translator
 from handlers.announcements.screens import LIST as ANNOUNCEMENTS
 from handlers.common import Button, answer_button, column, esc, keyboard, reply, show
 from handlers.members.commands import help_lines, kind_of
-from handlers.members.profile_buttons import edit_rows, waiting_note
+from handlers.members.profile_buttons import edit_rows, papers_lines, waiting_note
 from storage.models.members import Member, MemberStatus, Role
 
 CHOOSE_ARTISAN = "role:artisan"
@@ -198,6 +198,7 @@ def profile_text(t: Translator, member: Member) -> str:
         lines.append(t._("Buyer · {status}").format(status=status))
         lines.append(t._("Company: {company}").format(company=esc(member.company)))
         lines.append(t._("Country: {country}").format(country=esc(member.country)))
+        lines.extend(papers_lines(t, member))
     lines.append(t._("Registered on {date}").format(date=t.date(member.created_at.date())))
     return "\n".join(lines)
 

@@ -2,6 +2,7 @@
 
 Name, workshop and company are typed, the phone is shared with Telegram's button, and village
 and country are chosen as at registration, with the same checks; profile_save ends the step.
+A buyer also types the address and chooses the currency the export papers are made out with.
 """
 
 from __future__ import annotations
@@ -21,20 +22,50 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filt
 
 from bot.context import BotContext
 from bot.i18n import LOCALES, N_, Translator, translator
-from handlers.common import Callback, answer_button, answer_or_reply, column, esc, show
+from handlers.common import (
+    Callback,
+    answer_button,
+    answer_or_reply,
+    clean_text,
+    column,
+    esc,
+    keyboard,
+    show,
+)
 from handlers.flow import Handlers
 from handlers.members.buyer_registration import COUNTRIES
 from handlers.members.menu import profile_screen
-from handlers.members.profile_buttons import EDIT, EDIT_PATTERN
-from handlers.members.profile_save import EDITING, already_asked, cancel, draft, refusal, save
+from handlers.members.profile_buttons import (
+    CHOOSE_CURRENCY,
+    CURRENCY_PATTERN,
+    EDIT,
+    EDIT_ADDRESS,
+    EDIT_CURRENCY,
+    EDIT_PATTERN,
+    currency_text,
+)
+from handlers.members.profile_save import (
+    EDITING,
+    already_asked,
+    cancel,
+    draft,
+    papers_refusal,
+    refusal,
+    save,
+    save_papers,
+)
 from handlers.members.registration import NOT_COMMAND, Choice, ask, typed
 from storage.member_changes import changes_directly
 from storage.models.members import Member, ProfileField
+from storage.models.papers import InvoiceCurrency
 
 CANCEL = "prof:cancel"
 NAME, WORKSHOP, COMPANY, PHONE = "EDIT_NAME", "EDIT_WORKSHOP", "EDIT_COMPANY", "EDIT_PHONE"
 VILLAGE, OTHER_VILLAGE = "EDIT_VILLAGE", "EDIT_OTHER_VILLAGE"
 COUNTRY, OTHER_COUNTRY = "EDIT_COUNTRY", "EDIT_OTHER_COUNTRY"
+ADDRESS, CURRENCY = "EDIT_ADDRESS", "EDIT_CURRENCY"
+# Enough for a street, a district, a city, a postal code and a country, on several lines.
+MAX_ADDRESS_LENGTH = 200
 SHARE_LABEL = N_("📱 Share my number")
 REMOVE_PHONE_LABEL = N_("🗑️ Remove my number")
 CANCEL_LABEL = N_("✖️ Cancel")
@@ -216,6 +247,96 @@ async def take_phone_text(update: Update, context: BotContext) -> object:
     return await _ask_phone(update, context, hint)
 
 
+def clean_address(raw: str | None) -> str | None:
+    """Return a typed address, lines trimmed and blank ones dropped; None if empty or too long."""
+    lines = (" ".join(line.split()) for line in (raw or "").splitlines())
+    address = "\n".join(line for line in lines if line)
+    if len(address) > MAX_ADDRESS_LENGTH or clean_text(address, MAX_ADDRESS_LENGTH) is None:
+        return None
+    return address
+
+
+def _address_hint(t: Translator) -> str:
+    return t._(
+        "Please type your address in letters and numbers, at most {max} characters. "
+        "You may use several lines."
+    ).format(max=t.number(MAX_ADDRESS_LENGTH))
+
+
+async def _may_set_papers(update: Update, context: BotContext) -> Member | None:
+    """The buyer who may set their papers' details; None, once told why, for anyone else."""
+    refused = papers_refusal(context.t, context.member)
+    if refused is not None or context.member is None:
+        await answer_or_reply(update, context, refused or "")
+        return None
+    return context.member
+
+
+async def begin_address(update: Update, context: BotContext) -> object:
+    """Ask the buyer for the address their export papers are made out to."""
+    member, t = await _may_set_papers(update, context), context.t
+    if member is None:
+        return EDITING.end(context)
+    EDITING.start(context)["field"] = "address"
+    question = t._(
+        "Please type the address for your invoices and packing lists: street, city, postal "
+        "code and country."
+    )
+    now = t._("Now: <b>{value}</b>").format(value=esc(member.address) if member.address else "—")
+    text = f"{question}\n{now}\n\n{_address_hint(t)}"
+    await ask(update, context, text, column([(t._(CANCEL_LABEL), CANCEL)]))
+    return ADDRESS
+
+
+async def take_address(update: Update, context: BotContext) -> object:
+    """Save the address typed; anything else is asked again."""
+    address = clean_address(update.message.text if update.message else None)
+    if address is None:
+        await ask(update, context, _address_hint(context.t))
+        return ADDRESS
+    return await save_papers(update, context, address=address)
+
+
+def currency_buttons(t: Translator) -> InlineKeyboardMarkup:
+    """A button for each currency a buyer may be invoiced in, then Cancel."""
+    names = {
+        InvoiceCurrency.USD: t._("USD · US dollar"),
+        InvoiceCurrency.CNY: t._("CNY · Chinese yuan"),
+        InvoiceCurrency.IDR: t._("IDR · Indonesian Rupiah"),
+    }
+    rows = [[(names[currency], f"{CHOOSE_CURRENCY}{currency}")] for currency in InvoiceCurrency]
+    return keyboard([*rows, [(t._(CANCEL_LABEL), CANCEL)]])
+
+
+async def begin_currency(update: Update, context: BotContext) -> object:
+    """Ask the buyer which currency their invoices should be in."""
+    member, t = await _may_set_papers(update, context), context.t
+    if member is None:
+        return EDITING.end(context)
+    EDITING.start(context)["field"] = "currency"
+    question = t._("Which currency should your invoices be in?")
+    now = t._("Now: <b>{value}</b>").format(value=currency_text(t, member))
+    await ask(update, context, f"{question}\n{now}", currency_buttons(t))
+    return CURRENCY
+
+
+async def take_currency(update: Update, context: BotContext) -> object:
+    """Save the currency whose button was tapped."""
+    match = context.match
+    assert match is not None
+    if await _may_set_papers(update, context) is None:
+        return EDITING.end(context)
+    return await save_papers(update, context, currency=InvoiceCurrency(match[1]))
+
+
+async def remind_currency(update: Update, context: BotContext) -> object:
+    """Ask for a currency button when something else was sent."""
+    await ask(
+        update, context, context.t._("Please choose with the buttons above, or send /cancel.")
+    )
+    return CURRENCY
+
+
 def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     """Return the conversation that changes a profile's details."""
     text = filters.TEXT & ~filters.COMMAND
@@ -225,11 +346,22 @@ def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     return [
         EDITING.conversation(
             "profile_edit",
-            entry_points=[CallbackQueryHandler(begin, pattern=EDIT_PATTERN)],
+            entry_points=[
+                CallbackQueryHandler(begin, pattern=EDIT_PATTERN),
+                CallbackQueryHandler(begin_address, pattern=f"^{EDIT_ADDRESS}$"),
+                CallbackQueryHandler(begin_currency, pattern=f"^{EDIT_CURRENCY}$"),
+                # A currency button of an earlier question still chooses.
+                CallbackQueryHandler(take_currency, pattern=CURRENCY_PATTERN),
+            ],
             states={
                 **typed_steps,
                 **VILLAGE_CHOICE.states(),
                 **COUNTRY_CHOICE.states(),
+                ADDRESS: [MessageHandler(NOT_COMMAND, take_address)],
+                CURRENCY: [
+                    CallbackQueryHandler(take_currency, pattern=CURRENCY_PATTERN),
+                    MessageHandler(NOT_COMMAND, remind_currency),
+                ],
                 PHONE: [
                     MessageHandler(filters.CONTACT, take_contact),
                     MessageHandler(text, take_phone_text),

@@ -19,6 +19,7 @@ from handlers.members.menu import membership_inactive, profile_screen
 from handlers.members.village_requests import tell_admins
 from handlers.notices import Card, edit_copy, revise_queued_copies
 from storage.member_changes import ProfileLockedError, VillageRequestOpenError, changes_directly
+from storage.members import PapersLockedError
 from storage.models.members import (
     PROFILE_FIELDS,
     Member,
@@ -27,6 +28,7 @@ from storage.models.members import (
     Role,
     VillageRequestStatus,
 )
+from storage.models.papers import InvoiceCurrency
 
 EDITING = Flow(
     draft_key="profile_edit",
@@ -53,6 +55,15 @@ def refusal(t: Translator, member: Member | None, field: ProfileField) -> str | 
     return None
 
 
+def papers_refusal(t: Translator, member: Member | None) -> str | None:
+    """Why this person may not set an address or invoice currency; None when they may."""
+    # Registered and not locked out of their profile: what any detail needs.
+    refused = refusal(t, member, ProfileField.NAME)
+    if refused is None and member is not None and member.role is not Role.BUYER:
+        return t._("An address and an invoice currency are for buyers.")
+    return refused
+
+
 def already_asked(t: Translator) -> str:
     """Say that the artisan's change of village is still waiting for an admin."""
     return t._("Your change of village is already waiting for an admin.")
@@ -73,6 +84,35 @@ async def save(
     try:
         changed = await members.change_detail(member.id, field, value)
     except ProfileLockedError:
+        changed = None
+    if changed is None:
+        return await finish(update, context, t._("This can no longer be changed."), None)
+    if changed.status is MemberStatus.PENDING:
+        await _refresh_registration(context, changed)
+    return await finish(update, context, t._("✅ Saved."), changed)
+
+
+async def save_papers(
+    update: Update,
+    context: BotContext,
+    *,
+    address: str | None = None,
+    currency: InvoiceCurrency | None = None,
+) -> object:
+    """Save the buyer's new address or invoice currency, whichever is given; show the profile."""
+    t, member, members = context.t, context.member, context.storage.members
+    refused = papers_refusal(t, member)
+    if refused is not None or member is None:
+        return await finish(update, context, refused or "", None)
+    if address in (None, member.address) and currency in (None, member.currency):
+        return await finish(update, context, t._("Nothing changed."), member)
+    changed: Member | None = member
+    try:
+        if address is not None:
+            changed = await members.set_address(member.id, address)
+        if currency is not None and changed is not None:
+            changed = await members.set_currency(member.id, currency)
+    except PapersLockedError:
         changed = None
     if changed is None:
         return await finish(update, context, t._("This can no longer be changed."), None)
