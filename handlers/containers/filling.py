@@ -1,4 +1,8 @@
-"""Admins put a buyer's confirmed orders into an open container, or take them out again."""
+"""Admins put a buyer's confirmed orders into an open container, or take them out again.
+
+An order that would take the container past its usable volume is put in only once the admin
+has seen by how much and confirmed it.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +15,14 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot.context import BotContext
 from bot.i18n import N_, Translator
 from handlers.catalogue.drums import model_name
-from handlers.common import answer_button, keyboard, refuse_unless_admin, show
+from handlers.common import answer_button, column, keyboard, refuse_unless_admin, show
 from handlers.containers.screens import (
+    ADD,
     ADD_PATTERN,
     MAX_LISTED_ORDERS,
     PUT,
+    PUT_ANYWAY,
+    PUT_ANYWAY_PATTERN,
     PUT_PATTERN,
     TAKE_OUT_PATTERN,
     VIEW,
@@ -26,8 +33,11 @@ from handlers.containers.screens import (
     order_status_name,
     show_container,
 )
+from handlers.containers.volume import m3, volume_lines
 from handlers.pages import Entry, first_page
 from storage.clock import utc_now
+from storage.container_volume import OverfillError
+from storage.models.container_volume import container_volume
 from storage.models.containers import Container, ContainerProgress, ContainerStatus
 from storage.models.orders import OrderChange, OrderOutcome
 
@@ -53,6 +63,11 @@ async def _show_choice(update: Update, context: BotContext, progress: ContainerP
         t._("Buyer: {buyer}").format(buyer=buyer_label(view)),
         t._("Room left: {room} of {capacity}").format(
             room=t.number(room), capacity=t.number(container.capacity)
+        ),
+        *volume_lines(
+            t,
+            container_volume(progress, context.settings.usable_share),
+            [line.model for line in progress.models] + [view.model for view in waiting],
         ),
         "",
     ]
@@ -130,15 +145,63 @@ async def _move(
 
 
 async def put_order(update: Update, context: BotContext) -> None:
-    """Put one order into the container; say why not when it cannot go in."""
+    """Put one order into the container; say why not, or ask first if it would overfill it."""
+    containers, share = context.storage.containers, context.settings.usable_share
+
+    async def put(container_id: int, order_id: int, /, *, by: int) -> OrderChange:
+        return await containers.add_order(container_id, order_id, by=by, usable_share=share)
+
+    try:
+        progress = await _move(update, context, PUT_PATTERN, put, N_("{reference} is in."))
+    except OverfillError as overfill:
+        await _ask_overfill(update, context, overfill)
+        return
+    await _after_put(update, context, progress)
+
+
+async def put_anyway(update: Update, context: BotContext) -> None:
+    """Put in an order that overfills the container by volume, as the admin confirmed."""
     put = context.storage.containers.add_order
-    progress = await _move(update, context, PUT_PATTERN, put, N_("{reference} is in."))
+    progress = await _move(update, context, PUT_ANYWAY_PATTERN, put, N_("{reference} is in."))
+    await _after_put(update, context, progress)
+
+
+async def _after_put(
+    update: Update, context: BotContext, progress: ContainerProgress | None
+) -> None:
     if progress is None:
         return
     if progress.view.container.status is ContainerStatus.OPEN:
         await _show_choice(update, context, progress)
     else:
         await show_container(update, context, progress, for_admin=True)
+
+
+async def _ask_overfill(update: Update, context: BotContext, overfill: OverfillError) -> None:
+    """Say by how much the order would overfill the container; change nothing until confirmed."""
+    await answer_button(update)
+    container_id, order_id = callback_ids(update, PUT_PATTERN)
+    t, storage = context.t, context.storage
+    container = await storage.containers.get(container_id)
+    order = await storage.orders.get(order_id)
+    assert container is not None and order is not None
+    text = t._(
+        "⚠️ <b>{reference} would overfill {container} by {over} m³.</b>\n"
+        "Its drums take {needed} m³, and {free} m³ of the usable {usable} m³ is free.\n"
+        "Put it in anyway?"
+    ).format(
+        reference=order.reference,
+        container=container.reference,
+        over=m3(t, overfill.over_cm3, up=True),
+        needed=m3(t, overfill.order_cm3),
+        free=m3(t, max(0, overfill.usable_cm3 - overfill.used_cm3)),
+        usable=m3(t, overfill.usable_cm3),
+    )
+    buttons = [
+        (t._("✅ Put it in anyway"), f"{PUT_ANYWAY}{container_id}:{order_id}"),
+        (t._("⬅️ Back"), f"{ADD}{container_id}"),
+    ]
+    await show(update, context, text, column(buttons))
 
 
 async def take_out(update: Update, context: BotContext) -> None:
@@ -154,5 +217,6 @@ def handlers() -> list[BaseHandler[Update, BotContext, None]]:
     return [
         CallbackQueryHandler(choose_orders, pattern=ADD_PATTERN),
         CallbackQueryHandler(put_order, pattern=PUT_PATTERN),
+        CallbackQueryHandler(put_anyway, pattern=PUT_ANYWAY_PATTERN),
         CallbackQueryHandler(take_out, pattern=TAKE_OUT_PATTERN),
     ]

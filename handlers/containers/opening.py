@@ -1,4 +1,4 @@
-"""Admins open a container shipment: buyer, capacity, destination, target date, confirm."""
+"""Admins open a container shipment: buyer, type, capacity, destination, target date, confirm."""
 
 from __future__ import annotations
 
@@ -32,21 +32,27 @@ from handlers.containers.screens import (
     VIEW,
     buyer_label,
 )
+from handlers.containers.volume import kind_label, share_percent
 from handlers.dates import date_example, read_date
 from handlers.flow import Flow
 from handlers.members.menu import CONTAINERS
 from storage.models.members import Member, MemberStatus, Role
+from storage.models.packing import ContainerKind
 from storage.orders import NotAnActiveBuyerError
 
-BUYER, CAPACITY, DESTINATION, TARGET, CONFIRM = range(5)
+# The type step came later: numbered last, so that a flow persisted half-way through keeps its
+# step across the update (such a draft has no type, and gets the usual 40' HC).
+BUYER, CAPACITY, DESTINATION, TARGET, CONFIRM, KIND = range(6)
 
 BUYERS = "box:buyers:"
 CHOOSE_BUYER = "box:buyer:"
+CHOOSE_KIND = "box:kind:"
 USUAL_CAPACITY = "box:cap"
 CREATE = "box:create"
 STOP = "box:stop"
 BUYERS_PATTERN = re.compile(r"^box:buyers:([0-9]{1,6})$")
 CHOOSE_BUYER_PATTERN = re.compile(r"^box:buyer:([0-9]{1,18})$")
+CHOOSE_KIND_PATTERN = re.compile(rf"^box:kind:({'|'.join(ContainerKind)})$")
 PAGE_SIZE = 8
 MAX_CAPACITY = 1_000_000
 MAX_DESTINATION_LENGTH = 64
@@ -123,9 +129,24 @@ def _capacity_question(t: Translator, usual: int) -> tuple[str, InlineKeyboardMa
     return text, column([usual_button, _stop_button(t)])
 
 
+def _kind_question(t: Translator, usable_share: float) -> tuple[str, InlineKeyboardMarkup]:
+    text = t._(
+        "Which type of container? Drums fill about {share}% of its volume in practice, "
+        "so that part is counted as usable."
+    ).format(share=share_percent(t, usable_share))
+    buttons = [
+        (kind_label(t, kind, usable_share), f"{CHOOSE_KIND}{kind}") for kind in ContainerKind
+    ]
+    return text, column([*buttons, _stop_button(t)])
+
+
+def _draft_kind(context: BotContext) -> ContainerKind:
+    return ContainerKind(draft(context).get("kind", ContainerKind.HC40))
+
+
 @OPENING.admins_only
 async def buyer_chosen(update: Update, context: BotContext) -> int:
-    """Take the buyer, then ask for the capacity."""
+    """Take the buyer, then ask for the container's type."""
     query = update.callback_query
     match = CHOOSE_BUYER_PATTERN.match(query.data or "") if query is not None else None
     assert match is not None
@@ -136,9 +157,26 @@ async def buyer_chosen(update: Update, context: BotContext) -> int:
         return await _buyer_page(update, context, 0)
     await answer_button(update)
     draft(context)["buyer"] = buyer.id
-    question, markup = _capacity_question(t, context.settings.container_capacity)
+    question, markup = _kind_question(t, context.settings.usable_share)
     intro = t._("🚢 New container for <b>{buyer}</b>.").format(buyer=esc(buyer.name))
     await show(update, context, f"{intro}\n{question}", markup)
+    return KIND
+
+
+@OPENING.admins_only
+async def kind_chosen(update: Update, context: BotContext) -> int:
+    """Take the container's type, then ask for the capacity."""
+    query = update.callback_query
+    match = CHOOSE_KIND_PATTERN.match(query.data or "") if query is not None else None
+    assert match is not None
+    await answer_button(update)
+    t, kind = context.t, ContainerKind(match[1])
+    draft(context)["kind"] = kind.value
+    chosen = t._("Container type: {kind}").format(
+        kind=kind_label(t, kind, context.settings.usable_share)
+    )
+    question, markup = _capacity_question(t, context.settings.container_capacity)
+    await show(update, context, f"{chosen}\n{question}", markup)
     return CAPACITY
 
 
@@ -214,6 +252,9 @@ async def target_typed(update: Update, context: BotContext) -> int:
     lines = [
         t._("<b>Check the new container</b>"),
         t._("Buyer: {buyer}").format(buyer=esc(buyer.name)),
+        t._("Container type: {kind}").format(
+            kind=kind_label(t, _draft_kind(context), context.settings.usable_share)
+        ),
         t.ngettext("Capacity: {count} drum", "Capacity: {count} drums", values["capacity"]).format(
             count=t.number(values["capacity"])
         ),
@@ -241,6 +282,7 @@ async def create(update: Update, context: BotContext) -> int:
             values["destination"],
             date.fromisoformat(values["target"]),
             capacity=int(values["capacity"]),
+            kind=_draft_kind(context),
             by=query.from_user.id,
         )
     except NotAnActiveBuyerError:
@@ -287,6 +329,7 @@ def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
                 CallbackQueryHandler(buyers_page, pattern=BUYERS_PATTERN),
                 CallbackQueryHandler(buyer_chosen, pattern=CHOOSE_BUYER_PATTERN),
             ],
+            KIND: [CallbackQueryHandler(kind_chosen, pattern=CHOOSE_KIND_PATTERN)],
             CAPACITY: [
                 CallbackQueryHandler(capacity_given, pattern=f"^{USUAL_CAPACITY}$"),
                 MessageHandler(text, capacity_given),
