@@ -47,6 +47,8 @@ from handlers.members import (
 from handlers.money import payments, stock_corrections
 from handlers.orders import decisions as order_decisions
 from handlers.orders import my_orders, needed_now, ordering
+from handlers.papers import container_papers
+from handlers.papers import screens as paper_screens
 from handlers.reports import reporting, review
 from storage import Storage
 
@@ -78,6 +80,7 @@ ADMIN_COMMANDS = (
     ("correct", N_("Correct the stock of a model")),
     ("catalogue", N_("Drum models, rates and prices")),
     ("rates", N_("Exchange rates for buyers' prices")),
+    ("papers", N_("Export papers issued: proforma, invoice, packing list")),
     ("broadcast", N_("Announcements to members")),
     ("insights", N_("Summary, charts, statements and spreadsheets")),
     ("summary", N_("This week and month at a glance")),
@@ -154,6 +157,8 @@ def build_application(settings: Settings, storage: Storage, token: str) -> Assem
             *order_decisions.handlers(),
             *needed_now.handlers(),
             *container_view.handlers(),
+            *paper_screens.handlers(),
+            *container_papers.handlers(),
             *insights_menu.handlers(),
             *summary.handlers(),
             *charts.handlers(),

@@ -65,6 +65,27 @@ class Settings(BaseSettings):
     # Some of that is kept for replies.
     broadcast_rate: float = Field(default=25.0, gt=0, le=28)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Containers by volume: loose round drums and cartons never fill a box to the last
+    # centimetre (the gaps between round bodies, the space under the roof, the door end), so
+    # shippers plan on about 85% of the nominal volume.
+    usable_share: float = Field(default=0.85, ge=0.3, le=1.0)
+    # The seller on the export papers.
+    seller_name: str = Field(default="Koperasi Kendang Djembe Blitar", min_length=1, max_length=120)
+    seller_address: str = Field(default="Blitar, Jawa Timur, Indonesia", max_length=300)
+    seller_tax_id: str = Field(default="", max_length=40)
+    seller_bank: str = Field(default="", max_length=300)
+    # Incoterms 2020 and its named place: FOB at the port of Surabaya, where the villages'
+    # containers are loaded; the place is also the port of loading the admin is offered.
+    incoterm: Literal[
+        "EXW", "FCA", "FAS", "FOB", "CFR", "CIF", "CPT", "CIP", "DAP", "DPU", "DDP"
+    ] = "FOB"
+    incoterm_place: str = Field(default="Tanjung Perak, Surabaya", min_length=1, max_length=80)
+    payment_terms: str = Field(
+        default="30% advance by T/T, balance before shipment", min_length=1, max_length=200
+    )
+    # From a confirmed order to drums ready to ship, and how long a proforma's prices hold.
+    lead_time_days: int = Field(default=60, ge=1, le=365)
+    proforma_validity_days: int = Field(default=30, ge=1, le=365)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 from functools import partial
 
@@ -22,6 +23,7 @@ from bot.xlsx_package import (
     DATE_STYLE,
     DATETIME_FORMAT,
     DATETIME_STYLE,
+    DECIMAL_STYLE,
     DECLARATION,
     HEADER_STYLE,
     MAIN,
@@ -49,7 +51,7 @@ _DAY = timedelta(days=1)
 # CSV, or edited and saved again: a buyer's name could then run a command or leak data.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-Value = str | int | datetime | date | None
+Value = str | int | Decimal | datetime | date | None
 
 
 class Kind(StrEnum):
@@ -58,6 +60,7 @@ class Kind(StrEnum):
     TEXT = "text"
     INTEGER = "integer"
     RUPIAH = "rupiah"
+    DECIMAL = "decimal"
     DATETIME = "datetime"
     DATE = "date"
 
@@ -226,6 +229,7 @@ _COLUMN_WRITERS: dict[Kind, Callable[[str, list[Value]], list[str]]] = {
     Kind.TEXT: _text_column,
     Kind.INTEGER: _number_column,
     Kind.RUPIAH: partial(_number_column, style=f' s="{RUPIAH_STYLE}"'),
+    Kind.DECIMAL: partial(_number_column, style=f' s="{DECIMAL_STYLE}"'),
     Kind.DATETIME: partial(_day_column, style=f' s="{DATETIME_STYLE}"', spec=".8f"),
     Kind.DATE: partial(_day_column, style=f' s="{DATE_STYLE}"', spec=".0f"),
 }
@@ -264,7 +268,7 @@ def build_csv(table: Table) -> bytes:
     return output.getvalue().encode("utf-8-sig")
 
 
-def _csv_value(value: Value, kind: Kind) -> str | int:
+def _csv_value(value: Value, kind: Kind) -> str | int | Decimal:
     if value is None:
         return ""
     if kind is Kind.DATETIME and isinstance(value, datetime):

@@ -17,8 +17,8 @@ PACKAGE_RELATIONSHIPS = (
     f' Type="{_RELATIONSHIPS}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
 )
 # Cell styles by index: 0 plain, 1 bold header, 2 Rupiah (#,##0 is built-in format 3),
-# 3 date and time, 4 date.
-HEADER_STYLE, RUPIAH_STYLE, DATETIME_STYLE, DATE_STYLE = 1, 2, 3, 4
+# 3 date and time, 4 date, 5 a number with two decimals (#,##0.00 is built-in format 4).
+HEADER_STYLE, RUPIAH_STYLE, DATETIME_STYLE, DATE_STYLE, DECIMAL_STYLE = 1, 2, 3, 4, 5
 STYLES = (
     f'{DECLARATION}<styleSheet xmlns="{MAIN}">'
     f'<numFmts count="2"><numFmt numFmtId="164" formatCode="{DATETIME_FORMAT}"/>'
@@ -29,11 +29,12 @@ STYLES = (
     '<fill><patternFill patternType="gray125"/></fill></fills>'
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<cellXfs count="6"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
     '<xf numFmtId="3" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
     '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
     '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="4" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
     "</cellXfs>"
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     "</styleSheet>"

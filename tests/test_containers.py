@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.emulator import Person
 from bot.i18n import Translator
 from storage import Storage
+from storage.models.exchange_rates import Currency
 from tests.conftest import ADMIN_ANI, RunningBot, active_artisan, active_buyer
 
 SMALL = "DJ-S-MAH-GOAT-PLAIN"
@@ -86,6 +87,7 @@ async def open_container(
     ani: Person,
     buyer: str = "Li Wei",
     *,
+    kind: str = "40' HC",
     capacity: str | None = None,
     destination: str = "Shanghai, China",
     target: date | None = None,
@@ -94,6 +96,7 @@ async def open_container(
     await ani.send("/containers")
     await ani.tap("Kontainer baru")
     await ani.tap(buyer)
+    await ani.tap(kind)
     if capacity is None:
         await ani.tap("3.500 kendang")
     else:
@@ -104,6 +107,23 @@ async def open_container(
     match = re.search(r"Kontainer C-(\d{6}) dibuat", ani.last_text)
     assert match is not None, ani.last_text
     return int(match[1])
+
+
+async def set_rate(bot: RunningBot, currency: Currency = Currency.CNY, rupiah: int = 2300) -> None:
+    """Set the exchange rate the buyer's papers are converted at."""
+    async with second_storage(bot) as storage:
+        await storage.exchange_rates.set(currency, rupiah, by=ADMIN_ANI)
+
+
+async def type_shipping_details(ani: Person) -> None:
+    """Answer the questions asked after 🚢 Ship, taking the ports and marks offered."""
+    await ani.send("MSKU1234565")
+    await ani.send("ML-ID2048776")
+    await ani.send("KMTC Shanghai")
+    await ani.send("2614N")
+    await ani.tap("⚓")  # the usual port of loading
+    await ani.tap("⚓")  # the container's destination
+    await ani.tap("Pakai tanda ini")
 
 
 async def put_in(ani: Person, container_id: int, *references: str) -> None:
@@ -127,6 +147,21 @@ async def test_an_admin_opens_a_container_and_each_bad_answer_is_explained(
     assert "Untuk pembeli yang mana? (1 aktif)" in ani.last_text
     await ani.tap("Li Wei · Yiwu Music Trading, China")
     assert "Kontainer baru untuk Li Wei" in ani.last_text
+    assert "Jenis kontainernya apa? Dalam praktik, kendang hanya mengisi sekitar 85%" in (
+        ani.last_text
+    )
+    # The nominal volumes, and 85% of each usable: 28.05, 56.95 and 64.6 m³.
+    assert ani.last.labels == [
+        "20' GP · 33 m³ · 28,05 m³ bisa diisi",
+        "40' GP · 67 m³ · 56,95 m³ bisa diisi",
+        "40' HC · 76 m³ · 64,6 m³ bisa diisi",
+        "✖️ Batal",
+    ]
+    for early in ("1.200", "/containers"):  # the capacity before the type: nothing is taken
+        await ani.send(early)
+        assert "Anda sedang membuat kontainer" in ani.last_text, early
+    await ani.tap("40' GP")
+    assert "Jenis kontainer: 40' GP · 67 m³ · 56,95 m³ bisa diisi" in ani.last_text
     assert "📦 3.500 kendang" in ani.last.labels
 
     for bad_capacity in ("0", "-5", "banyak", "2.000.001"):
@@ -153,6 +188,7 @@ async def test_an_admin_opens_a_container_and_each_bad_answer_is_explained(
     await ani.send(target.strftime("%d/%m/%Y"))
     summary = ani.last_text
     assert "Periksa kontainer baru" in summary
+    assert "Jenis kontainer: 40' GP · 67 m³" in summary
     assert "Kapasitas: 1.200 kendang" in summary
     assert "Tujuan: Shanghai <China>" in summary
     assert f"Tanggal target: {ID.date(target)}" in summary
@@ -160,15 +196,25 @@ async def test_an_admin_opens_a_container_and_each_bad_answer_is_explained(
     assert "Kontainer C-000001 dibuat untuk Li Wei (Yiwu Music Trading)" in ani.last_text
     assert rows(
         bot,
-        "SELECT buyer_id, capacity, destination, target_date, status, created_by FROM containers",
+        "SELECT buyer_id, kind, capacity, destination, target_date, status, created_by"
+        " FROM containers",
     ) == [
-        (await member_id(bot, li), 1200, "Shanghai <China>", target.isoformat(), "open", ADMIN_ANI)
+        (
+            await member_id(bot, li),
+            "40gp",
+            1200,
+            "Shanghai <China>",
+            target.isoformat(),
+            "open",
+            ADMIN_ANI,
+        )
     ]
 
     # The day-month-year with dashes and the usual capacity button work too; /cancel keeps nothing.
     await ani.send("/containers")
     await ani.tap("Kontainer baru")
     await ani.tap("Li Wei")
+    await ani.tap("40' HC")
     await ani.tap("3.500 kendang")
     await ani.send("Rotterdam")
     await ani.send(target.strftime("%d-%m-%Y"))
@@ -333,8 +379,10 @@ async def test_shipping_takes_ready_drums_out_of_stock_and_tells_the_buyer_once(
     balance = "SELECT on_hand, reserved FROM stock_balances"
     assert rows(bot, balance) == [(40, 40)]
 
+    await set_rate(bot)
     await ani.tap("Kembali ke kontainer")
     await ani.tap("🚢 Kirim")
+    await type_shipping_details(ani)
     confirm = ani.last_text
     assert "Kirim C-000001 ke Shanghai, China sekarang?" in confirm
     assert f"Berangkat sekarang: 40\n• {SMALL_ID}: 40" in confirm
@@ -342,8 +390,9 @@ async def test_shipping_takes_ready_drums_out_of_stock_and_tells_the_buyer_once(
     assert rows(bot, balance) == [(40, 40)]  # nothing moves before the confirmation
 
     told_before = len(li.inbox)
-    await ani.tap("Ya, kirim sekarang")
-    result = ani.last
+    replies = await ani.tap("Ya, kirim sekarang")
+    # The summary becomes the outcome; the papers follow as files.
+    result = next(message for message in replies if message.document is None)
     assert "C-000001 sudah dikirim ke Shanghai, China: 40 kendang keluar dari stok." in result.plain
     assert "20 kendang tetap inden" in result.plain
     assert rows(bot, balance) == [(0, 0)]
@@ -355,16 +404,18 @@ async def test_shipping_takes_ready_drums_out_of_stock_and_tells_the_buyer_once(
     assert order_row(bot, whole) == ("shipped", 0, 30, container)
     assert order_row(bot, part) == ("backordered", 0, 10, None)
     assert rows(bot, "SELECT status FROM containers") == [("shipped",)]
-    assert len(li.inbox) == told_before + 1
-    assert "Your container C-000001 has shipped to Shanghai, China with 40 drums." in li.last_text
-    assert "20 drums still to be made will follow in a later container." in li.last_text
+    # The news, then the commercial invoice and the packing list.
+    assert len(li.inbox) == told_before + 3
+    told = li.inbox[told_before].plain
+    assert "Your container C-000001 has shipped to Shanghai, China with 40 drums." in told
+    assert "20 drums still to be made will follow in a later container." in told
 
     # The Ship button tapped again: nothing moves twice and the buyer is not told twice.
     await ani.press(f"box:ship:{container}", result)
     assert ani.callback_answers[-1]["text"] == "C-000001 sudah dikirim."
     assert rows(bot, balance) == [(0, 0)]
     assert rows(bot, "SELECT COUNT(*) FROM stock_movements WHERE kind = 'shipped'") == [(2,)]
-    assert len(li.inbox) == told_before + 1
+    assert len(li.inbox) == told_before + 3
 
     await li.send("/containers")
     await li.tap("C-000001")
@@ -378,6 +429,7 @@ async def test_shipping_takes_ready_drums_out_of_stock_and_tells_the_buyer_once(
     await ani.send("/containers")
     await ani.tap("Kontainer baru")
     await ani.tap("Li Wei")
+    await ani.tap("40' HC")
     await ani.tap("3.500 kendang")
     await ani.send("Shanghai")
     await ani.send((today() + timedelta(days=30)).isoformat())

@@ -139,6 +139,7 @@ async def test_every_date_prompt_shows_the_same_example_and_takes_it_as_written(
         await admin.send("/containers")
         await admin.tap(new_container)
         await admin.tap("Li Wei")
+        await admin.tap("40' HC")
         await admin.send("100")
         prompt = (await admin.send("Shanghai"))[-1].plain
         day, _ = example_in(t, prompt)

@@ -45,8 +45,16 @@ from tests.test_ordering import add_stock, opened, place_order
 JAKARTA = ZoneInfo("Asia/Jakarta")
 OCTOBER = Span(date(2026, 10, 1), 1)
 SMALL = "DJ-S-MAH-GOAT-PLAIN"
-SHEETS = ["Reports", "Stock ledger", "Orders", "Containers", "Earnings and payments", "Members"]
-TABLES = ("reports", "stock", "orders", "containers", "earnings", "members")
+SHEETS = [
+    "Reports",
+    "Stock ledger",
+    "Orders",
+    "Containers",
+    "Earnings and payments",
+    "Members",
+    "Export papers",
+]
+TABLES = ("reports", "stock", "orders", "containers", "earnings", "members", "papers")
 
 
 def _jakarta(day: int, hour: int, minute: int = 0, month: int = 10) -> datetime:
@@ -278,7 +286,7 @@ async def test_the_workbook_holds_a_sheet_per_table_with_typed_cells(
     tables = export_tables(translator("en"), data, JAKARTA)
     book = load_workbook(io.BytesIO(build_workbook(tables)))
     assert book.sheetnames == SHEETS
-    counts = [len(data.reports), len(data.stock), 2, 1, len(data.earnings), 3]
+    counts = [len(data.reports), len(data.stock), 2, 1, len(data.earnings), 3, 0]
     for sheet, count in zip(book.worksheets, counts, strict=True):
         assert isinstance(sheet, Worksheet)
         assert sheet.max_row == count + 1
@@ -445,15 +453,18 @@ async def _seed_this_month(bot: RunningBot) -> None:
 def _counts(bot: RunningBot) -> list[int]:
     """Rows per table; everything was made this month, so every row is in the export."""
     with sqlite3.connect(bot.settings.db_path) as connection:
+        # A paper's sheet has a row per line of each paper.
+        lines = "(SELECT json_array_length(content, '$.lines') AS n FROM papers)"
         return [
-            int(connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
-            for table in (
-                "reports",
-                "stock_movements",
-                "orders",
-                "containers",
-                "earnings_entries",
-                "members",
+            int(connection.execute(f"SELECT {count} FROM {table}").fetchone()[0])
+            for count, table in (
+                ("COUNT(*)", "reports"),
+                ("COUNT(*)", "stock_movements"),
+                ("COUNT(*)", "orders"),
+                ("COUNT(*)", "containers"),
+                ("COUNT(*)", "earnings_entries"),
+                ("COUNT(*)", "members"),
+                ("COALESCE(SUM(n), 0)", lines),
             )
         ]
 

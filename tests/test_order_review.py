@@ -78,7 +78,7 @@ async def test_confirming_in_full_reserves_the_drums_and_tells_everyone(bot: Run
     refreshed = copy_of(bot, ADMIN_BUDI, for_budi)
     assert "Confirmed by Ani: 50 drums" in refreshed.plain
     assert "Now: ✅ confirmed: 50 drums reserved" in refreshed.plain
-    assert refreshed.labels == ["✖️ Cancel this order"]
+    assert refreshed.labels == ["📄 Proforma invoice", "✖️ Cancel this order"]
     assert "Dikonfirmasi oleh Ani" in copy_of(bot, ADMIN_ANI, for_ani).plain
     # Budi's old Confirm, pressed anyway: told who decided, nothing changes.
     await budi.press(f"ordadm:ok:{order_id}", refreshed)

@@ -77,6 +77,7 @@ EVERYONE = "AAAAAA"
 MEMBERS = "GAAAAG"  # the admins are not members: they have no profile
 CHANGE_PROFILE = "GAAARG"  # a deactivated member may look at their profile, not change it
 CHANGE_VILLAGE = "GAARRG"
+BUYER_PAPERS = "GRRARG"  # a buyer's address and invoice currency, while they may change them
 NEWCOMERS = "ARRRRR"
 ARTISANS = "GRARRR"
 OWN_REPORTS = "GAARAR"  # a pending or deactivated artisan still sees their own reports
@@ -145,6 +146,9 @@ BUTTONS = [
     button("prof:edit:name", CHANGE_PROFILE),
     button("prof:edit:village", CHANGE_VILLAGE),
     button("prof:vwd", CHANGE_PROFILE),
+    button("prof:addr", BUYER_PAPERS),
+    button("prof:cur", BUYER_PAPERS),
+    button("prof:cur:USD", BUYER_PAPERS),
     button("role:artisan", NEWCOMERS),
     button("role:buyer", NEWCOMERS),
     # Artisans.
@@ -194,6 +198,9 @@ BUTTONS = [
     button("cat:retok:{model}", ADMINS, run_admin=False),
     button("cat:restore:{model}", ADMINS, run_admin=False),
     button("cat:undo:{model}:1", ADMINS, run_admin=False),
+    button("cat:pack:{model}", ADMINS),
+    button("cat:pk:size:{model}", ADMINS),
+    button("cat:pku:{model}:size:20x40:00000000", ADMINS, run_admin=False),
     button("rates:menu", ADMINS),
     button("rates:set:USD", ADMINS, run_admin=False),
     button("rates:clear:USD", ADMINS, run_admin=False),
@@ -213,6 +220,13 @@ BUTTONS = [
     button("box:qship:{container}", ADMINS, run_admin=False),
     button("box:ship:{container}", ADMINS, run_admin=False),
     button("box:can:{container}", ADMINS, run_admin=False),
+    button("box:putx:{container}:{order}", ADMINS, run_admin=False),
+    # Admins: export papers.
+    button("ppr:page:0", ADMINS),
+    button("ppr:get:1", ADMINS, run_admin=False),
+    button("ppr:pi:{order}", ADMINS, run_admin=False),
+    button("ppr:box:{container}", ADMINS),
+    button("ppr:ship:{container}", ADMINS, run_admin=False),
     # Admins: announcements, insights, members.
     button("bc:list", ADMINS),
     button("bc:new", ADMINS),

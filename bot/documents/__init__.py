@@ -1,6 +1,7 @@
 """Every PDF the bot makes: a document of final texts, laid out on A4 pages by fpdf2."""
 
 from bot.documents.model import (
+    Boxes,
     Column,
     Details,
     Document,
@@ -12,6 +13,7 @@ from bot.documents.model import (
 from bot.documents.render import render_pdf
 
 __all__ = [
+    "Boxes",
     "Column",
     "Details",
     "Document",

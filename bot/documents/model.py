@@ -12,6 +12,8 @@ class Details:
 
     lines: tuple[tuple[str, str], ...]
     title: str = ""
+    # Lines side by side, filling each row from the left: short lines take less height.
+    columns: int = 1
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,8 @@ class Table:
     total: tuple[str, ...] | None = None
     # Written under the headings when there are no rows.
     empty: str = ""
+    # Smaller type and rows: a wide table of many lines (an invoice's goods) on fewer pages.
+    dense: bool = False
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,14 @@ class Signatures:
     signers: tuple[str, ...]
 
 
-Block = Details | Table | Highlight | Note | Signatures
+@dataclass(frozen=True)
+class Boxes:
+    """Details framed side by side, as tall as the tallest (a seller's and a buyer's)."""
+
+    boxes: tuple[Details, ...]
+
+
+Block = Details | Boxes | Table | Highlight | Note | Signatures
 
 
 @dataclass(frozen=True)
@@ -81,11 +92,12 @@ def texts(document: Document) -> Iterator[str]:
     yield from (document.issuer, document.title, document.footer, document.page_label)
     for block in document.blocks:
         match block:
-            case Details(lines, title):
-                yield title
-                for key, value in lines:
-                    yield from (key, value)
-            case Table(title, columns, rows, total, empty):
+            case Details():
+                yield from _details_texts(block)
+            case Boxes(boxes):
+                for box in boxes:
+                    yield from _details_texts(box)
+            case Table(title, columns, rows, total, empty, _):
                 yield from (title, empty)
                 yield from (column.heading for column in columns)
                 for row in (*rows, total or ()):
@@ -96,3 +108,9 @@ def texts(document: Document) -> Iterator[str]:
                 yield text
             case Signatures(signers):
                 yield from signers
+
+
+def _details_texts(details: Details) -> Iterator[str]:
+    yield details.title
+    for key, value in details.lines:
+        yield from (key, value)

@@ -16,6 +16,7 @@ from fpdf.fonts import FontFace, TTFFont
 
 from bot.documents.model import (
     Block,
+    Boxes,
     Details,
     Document,
     Highlight,
@@ -35,18 +36,24 @@ MM_PER_PT = 25.4 / 72
 LINE = 1.25  # a line's height, in font sizes
 # A table row's height in millimetres, and the least a one-page document's rows shrink to.
 ROW_MM, MIN_ROW_MM, ROW_STEP_MM = 6.5, 4.0, 0.3
+# A table's type size, and a dense table's with its row height.
+TABLE_PT, DENSE_PT, DENSE_ROW_MM = 9.5, 8.0, 4.6
 A4_HEIGHT = 297.0
 # Where a document is measured: a page as tall as a PDF page may be (200 inches).
 TALL_HEIGHT = 5080.0
 INK, MUTED, RULE, STRIPE, ACCENT = "#1f2328", "#59636e", "#d0d7de", "#f3f5f7", "#7a3e12"
+# A Details line's padding above and below, in millimetres.
+DETAILS_PAD = 0.6
+# Boxes side by side: the gap between them and their padding, in millimetres.
+BOX_GAP, BOX_PAD = 6.0, 3.0
 # Characters every document may need besides its texts: the page numbers.
 _ALWAYS = "0123456789"
+_CONTROLS = {code: " " for code in (*range(0x20), *range(0x7F, 0xA0)) if code != ord("\n")}
 
 
 def render_pdf(document: Document) -> bytes:
     """Lay the document out on A4 pages and return the PDF file's bytes."""
-    drawable = pdf_glyphs()
-    characters = {*_ALWAYS, *"".join(keep_drawable(text, drawable) for text in texts(document))}
+    characters = {*_ALWAYS, *"".join(_clean(text) for text in texts(document))}
     with tempfile.TemporaryDirectory(prefix="kendang-pdf-") as folder:
         font = Path(folder) / "font.ttf"
         write_font(characters, font)
@@ -82,7 +89,8 @@ def _table_rows(document: Document) -> int:
 
 
 def _clean(text: str) -> str:
-    return keep_drawable(text, pdf_glyphs())
+    # Tabs, carriage returns and other control characters typed in a name are spaces here.
+    return keep_drawable(text.replace("\r\n", "\n").translate(_CONTROLS), pdf_glyphs())
 
 
 class _Pages(FPDF):
@@ -151,6 +159,8 @@ class _Pages(FPDF):
         match block:
             case Details():
                 self._details(block)
+            case Boxes():
+                self._boxes(block)
             case Table():
                 self._table(block)
             case Highlight():
@@ -172,35 +182,137 @@ class _Pages(FPDF):
 
     def _details(self, block: Details) -> None:
         line = BODY_PT * MM_PER_PT * LINE
-        self._section(block.title, line * 2)
         self._style(BODY_PT, INK)
+        across = max(1, block.columns)
         keys = [_clean(key) for key, _ in block.lines]
-        widest = max((self.get_string_width(key) for key in keys if key), default=0.0)
-        key_width = min(widest + 4, self.epw * 0.4)
+        share = self.epw / across
+        widths: list[float] = []
+        for column in range(across):
+            column_keys = [key for key in keys[column::across] if key]
+            widest = max((self.get_string_width(key) for key in column_keys), default=0.0)
+            # Keys take at most 40% of the width, half a column's when lines sit side by side;
+            # lines without keys span both columns: then any widths will do.
+            cap = share * (0.4 if across == 1 else 0.5)
+            key_width = min(widest + 4, cap) if widest else share / 2
+            widths += [key_width, share - key_width]
+        # Room between one column's values and the next column's keys.
+        gap = 3.0 if across > 1 else 0.0
+        rows = [
+            list(
+                zip(keys[first : first + across], block.lines[first : first + across], strict=True)
+            )
+            for first in range(0, len(block.lines), across)
+        ]
+        # A short block is kept whole on one page; a long one may break after its first lines.
+        height = sum(self._details_row_height(row, widths, gap, line) for row in rows)
+        keep = height if height < self.eph / 2 else line * 2
+        if _clean(block.title):
+            self._section(block.title, keep)
+        elif self.will_page_break(keep):
+            self.add_page()
+        self._style(BODY_PT, INK)
         with self.table(
             width=self.epw,
-            # Lines without keys span both columns: then any widths will do.
-            col_widths=(key_width, self.epw - key_width) if widest else (1, 1),
+            col_widths=tuple(widths),
             text_align="LEFT",
             borders_layout="NONE",
             first_row_as_headings=False,
             line_height=line,
-            padding=(0.6, 0, 0.6, 0),
+            padding=(DETAILS_PAD, gap, DETAILS_PAD, 0),
         ) as table:
-            for key, (_, value) in zip(keys, block.lines, strict=True):
+            for cells in rows:
                 row = table.row()
-                if key:
-                    row.cell(key, style=FontFace(color=MUTED))
-                    row.cell(_clean(value))
-                else:
-                    row.cell(_clean(value), colspan=2)
+                for key, (_, value) in cells:
+                    if key:
+                        row.cell(key, style=FontFace(color=MUTED))
+                        row.cell(_clean(value))
+                    else:
+                        # A line without a key spans its key's column too.
+                        row.cell(_clean(value), colspan=2)
+                for _ in range(across - len(cells)):
+                    row.cell("", colspan=2)
         self.ln(4)
 
+    def _details_row_height(
+        self, cells: list[tuple[str, tuple[str, str]]], widths: list[float], gap: float, line: float
+    ) -> float:
+        """Measure a row of a Details block as its table will draw it."""
+        tallest = line
+        for index, (key, (_, value)) in enumerate(cells):
+            key_width, value_width = widths[2 * index], widths[2 * index + 1]
+            texts = (
+                [(key, key_width), (value, value_width)]
+                if key
+                else [(value, key_width + value_width)]
+            )
+            for text, width in texts:
+                height = self.multi_cell(
+                    width - gap, line, _clean(text), dry_run=True, output="HEIGHT"
+                )
+                assert isinstance(height, float | int)
+                tallest = max(tallest, float(height))
+        return tallest + 2 * DETAILS_PAD
+
+    def _boxes(self, block: Boxes) -> None:
+        count = max(1, len(block.boxes))
+        width = (self.epw - BOX_GAP * (count - 1)) / count
+        heights = [self._box(box, self.l_margin, 0.0, width, draw=False) for box in block.boxes]
+        height = max(heights, default=0.0)
+        if height > self.eph:
+            # Taller than a page: one under the other, free to run across pages.
+            for box in block.boxes:
+                self._details(box)
+            return
+        if self.will_page_break(height):
+            self.add_page()
+        top = self.get_y()
+        self.set_draw_color(RULE)
+        self.set_line_width(0.3)
+        for index, box in enumerate(block.boxes):
+            left = self.l_margin + index * (width + BOX_GAP)
+            self.rect(left, top, width, height)
+            self._box(box, left, top, width, draw=True)
+        self.set_y(top + height + 5)
+
+    def _box(self, box: Details, left: float, top: float, width: float, *, draw: bool) -> float:
+        """Write (or only measure) a box's title and lines; return its height, padding included."""
+        inner, x = width - 2 * BOX_PAD, left + BOX_PAD
+        y = top + BOX_PAD
+        if _clean(box.title):
+            self._style(BODY_PT, ACCENT)
+            y += self._paragraph(x, y, inner, _clean(box.title), draw) + 1.0
+        keys = [_clean(key) for key, _ in box.lines]
+        self._style(BODY_PT - 1, MUTED)
+        widest = max((self.get_string_width(key) for key in keys if key), default=0.0)
+        key_width = min(widest + 3, inner * 0.4)
+        for key, (_, value) in zip(keys, box.lines, strict=True):
+            height = 0.0
+            if key:
+                self._style(BODY_PT - 1, MUTED)
+                height = self._paragraph(x, y, key_width, key, draw)
+            self._style(BODY_PT, INK)
+            indent = key_width if key else 0.0
+            written = self._paragraph(x + indent, y, inner - indent, _clean(value), draw)
+            height = max(height, written)
+            y += height + 0.6
+        return y - top + BOX_PAD
+
+    def _paragraph(self, x: float, y: float, width: float, text: str, draw: bool) -> float:
+        """Write (or only measure) text wrapped to `width` from (x, y); return its height."""
+        line = self.font_size * LINE
+        height = self.multi_cell(width, line, text, align="L", dry_run=True, output="HEIGHT")
+        assert isinstance(height, float | int)
+        if draw:
+            self.set_xy(x, y)
+            self.multi_cell(width, line, text, align="L")
+        return float(height)
+
     def _table(self, block: Table) -> None:
-        size = min(9.5, self._row * 1.7)
+        row = min(self._row, DENSE_ROW_MM) if block.dense else self._row
+        size = min(DENSE_PT if block.dense else TABLE_PT, row * 1.7)
         line = size * MM_PER_PT * LINE
-        padding = max(0.0, (self._row - line) / 2)
-        self._section(block.title, self._row * 3)
+        padding = max(0.0, (row - line) / 2)
+        self._section(block.title, row * 3)
         self._style(size, INK)
         self.set_draw_color(RULE)
         self.set_line_width(0.25)
@@ -240,10 +352,9 @@ class _Pages(FPDF):
             self.add_page()
         self.ln(1)
         top = self.get_y()
-        self.set_fill_color(STRIPE)
-        self.set_draw_color(ACCENT)
-        self.set_line_width(0.35)
-        self.rect(self.l_margin, top, self.epw, height, style="DF")
+        # Filled in a context of its own: a fill colour left set would fill the tables after.
+        with self.local_context(fill_color=STRIPE, draw_color=ACCENT, line_width=0.35):
+            self.rect(self.l_margin, top, self.epw, height, style="DF")
         self.set_xy(self.l_margin + 4, top + (height - len(lines) * line) / 2)
         self.multi_cell(label_width, line, label, align="L")
         self.set_xy(self.l_margin + self.epw - 4 - value_width, top)
@@ -254,6 +365,11 @@ class _Pages(FPDF):
         count = max(1, len(block.signers))
         gap = 12.0
         width = (self.epw - gap * (count - 1)) / count
+        start = self.l_margin
+        if count == 1:
+            # One signer signs at the right, on a line half the page wide.
+            width = (self.epw - gap) / 2
+            start = self.l_margin + self.epw - width
         line = BODY_PT * MM_PER_PT * LINE
         # Room to sign above each line.
         if self.will_page_break(18 + line * 3):
@@ -265,7 +381,7 @@ class _Pages(FPDF):
         self.set_line_width(0.3)
         bottom = top
         for index, signer in enumerate(block.signers):
-            left = self.l_margin + index * (width + gap)
+            left = start + index * (width + gap)
             self.line(left, top, left + width, top)
             self.set_xy(left, top + 1.5)
             self.multi_cell(width, line, _clean(signer), align="C")

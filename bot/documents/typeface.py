@@ -61,6 +61,12 @@ def write_font(characters: Iterable[str], target: Path) -> None:
     master.write(characters, target)
 
 
+def load_font() -> None:
+    """Parse the font now (half a second, once), so that the first document does not wait."""
+    with _parsing:
+        _master()
+
+
 @cache
 def _master() -> _Master:
     return _Master(cjk_font_path())

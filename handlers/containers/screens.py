@@ -12,10 +12,13 @@ from bot.context import BotContext
 from bot.i18n import Translator
 from handlers.catalogue.drums import model_name
 from handlers.common import Button, answer_button, esc, keyboard, refuse_unless_admin, show, today
+from handlers.containers.volume import kind_label, volume_lines
 from handlers.members.menu import CONTAINERS, MY_CONTAINERS
 from handlers.pages import Entry, first_page
+from handlers.papers.container_papers import papers_button
 from storage.clock import utc_now
 from storage.containers import PACE_WEEKS
+from storage.models.container_volume import container_volume
 from storage.models.containers import Container, ContainerProgress, ContainerStatus, ContainerView
 from storage.models.orders import OrderStatus, OrderView
 
@@ -24,6 +27,7 @@ NEW = "box:new"
 VIEW = "box:see:"
 ADD = "box:add:"
 PUT = "box:put:"
+PUT_ANYWAY = "box:putx:"
 TAKE_OUT = "box:out:"
 ASK_CANCEL = "box:qcan:"
 CANCEL = "box:can:"
@@ -33,6 +37,7 @@ _ID = r"([0-9]{1,18})"
 VIEW_PATTERN = re.compile(rf"^box:see:{_ID}$")
 ADD_PATTERN = re.compile(rf"^box:add:{_ID}$")
 PUT_PATTERN = re.compile(rf"^box:put:{_ID}:{_ID}$")
+PUT_ANYWAY_PATTERN = re.compile(rf"^box:putx:{_ID}:{_ID}$")
 TAKE_OUT_PATTERN = re.compile(rf"^box:out:{_ID}:{_ID}$")
 ASK_CANCEL_PATTERN = re.compile(rf"^box:qcan:{_ID}$")
 CANCEL_PATTERN = re.compile(rf"^box:can:{_ID}$")
@@ -148,7 +153,9 @@ def _order_line(t: Translator, view: OrderView) -> str:
     )
 
 
-def progress_text(t: Translator, progress: ContainerProgress, on: date, *, for_admin: bool) -> str:
+def progress_text(
+    t: Translator, progress: ContainerProgress, on: date, *, for_admin: bool, usable_share: float
+) -> str:
     """Describe a container: where it goes, how full it is, when it should be ready."""
     view = progress.view
     container = view.container
@@ -161,6 +168,7 @@ def progress_text(t: Translator, progress: ContainerProgress, on: date, *, for_a
         t.ngettext("Capacity: {count} drum", "Capacity: {count} drums", container.capacity).format(
             count=t.number(container.capacity)
         ),
+        t._("Container type: {kind}").format(kind=kind_label(t, container.kind, usable_share)),
     ]
     if container.status is ContainerStatus.OPEN:
         lines += [
@@ -183,7 +191,9 @@ def progress_text(t: Translator, progress: ContainerProgress, on: date, *, for_a
         )
     lines.append(t._("Shipped: <b>{count}</b>").format(count=t.number(progress.shipped)))
     if container.status is ContainerStatus.OPEN:
-        lines += ["", estimate_line(t, progress, on)]
+        volume = container_volume(progress, usable_share)
+        models = [line.model for line in progress.models]
+        lines += ["", *volume_lines(t, volume, models), "", estimate_line(t, progress, on)]
     if not progress.orders:
         return "\n".join(lines)
     lines += ["", t._("<b>Orders</b>")]
@@ -209,6 +219,7 @@ def admin_keyboard(t: Translator, progress: ContainerProgress) -> InlineKeyboard
                 (t._("✖️ Cancel container"), f"{ASK_CANCEL}{container.id}"),
             ]
         )
+    rows.append([papers_button(t, container.id)])
     rows.append([(t._("🔄 Refresh"), f"{VIEW}{container.id}"), (t._("⬅️ Containers"), CONTAINERS)])
     return keyboard(rows)
 
@@ -225,7 +236,9 @@ async def show_container(
 ) -> None:
     """Show a container's progress with the buttons that fit the reader."""
     t = context.t
-    text = progress_text(t, progress, today(context), for_admin=for_admin)
+    text = progress_text(
+        t, progress, today(context), for_admin=for_admin, usable_share=context.settings.usable_share
+    )
     container = progress.view.container
     markup = admin_keyboard(t, progress) if for_admin else buyer_keyboard(t, container)
     await show(update, context, text, markup)

@@ -1,15 +1,17 @@
-"""Admins cancel a container, or ship it: ready drums leave stock and the buyer is told."""
+"""Admins cancel a container, or ship it: after its shipping details, the ready drums leave
+stock, the commercial invoice and packing list are issued, and the buyer gets them."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import BotContext
 from bot.i18n import Translator
-from handlers.catalogue.drums import model_name
 from handlers.common import (
     answer_button,
     column,
@@ -18,12 +20,12 @@ from handlers.common import (
     show,
     translator_for,
 )
+from handlers.containers import shipping_steps as steps
 from handlers.containers.screens import (
     ASK_CANCEL_PATTERN,
     ASK_SHIP_PATTERN,
     CANCEL,
     CANCEL_PATTERN,
-    SHIP,
     SHIP_PATTERN,
     VIEW,
     buyer_label,
@@ -32,12 +34,19 @@ from handlers.containers.screens import (
     open_progress,
     show_container,
 )
+from handlers.containers.shipping_details import details_from
 from handlers.members.menu import CONTAINERS
 from handlers.notices import notify
+from handlers.papers.container_papers import papers_button
+from handlers.papers.content import MissingRate
+from handlers.papers.issuing import issue_shipping_papers, send_paper
+from handlers.papers.screens import missing_rate_text, tell_buyer_of
 from storage.clock import utc_now
-from storage.models.catalogue import DrumModel
 from storage.models.containers import Container, ContainerView
 from storage.models.orders import OrderOutcome
+from storage.papers import Issued
+
+logger = logging.getLogger(__name__)
 
 
 async def ask_cancel(update: Update, context: BotContext) -> None:
@@ -81,64 +90,30 @@ async def cancel_container(update: Update, context: BotContext) -> None:
     await _tell_buyer(context, view, _cancelled_text)
 
 
-async def ask_ship(update: Update, context: BotContext) -> None:
-    """Show what will leave and what stays as backorder, and ask the admin to confirm."""
-    progress = await open_progress(update, context, ASK_SHIP_PATTERN)
-    if progress is None:
-        return
-    t, container = context.t, progress.view.container
-    if progress.ready == 0:
-        await answer_button(update, _nothing_ready(t, container), alert=True)
-        return
-    await answer_button(update)
-    lines = [
-        t._("🚢 Ship <b>{reference}</b> to {destination} now?").format(
-            reference=container.reference, destination=esc(container.destination)
-        ),
-        "",
-        t._("Leaving now: <b>{count}</b>").format(count=t.number(progress.ready)),
-    ]
-    lines += [_model_line(t, line.model, line.ready) for line in progress.models if line.ready]
-    if progress.to_make:
-        lines += [
-            t._("Staying as backorder: <b>{count}</b>").format(count=t.number(progress.to_make)),
-            *[_model_line(t, line.model, line.to_make) for line in progress.models if line.to_make],
-            t._("These follow in a later container."),
-        ]
-    buttons = column(
-        [
-            (t._("🚢 Yes, ship now"), f"{SHIP}{container.id}"),
-            (t._("⬅️ Back"), f"{VIEW}{container.id}"),
-        ]
-    )
-    await show(update, context, "\n".join(lines), buttons)
-
-
-def _model_line(t: Translator, model: DrumModel, count: int) -> str:
-    return t._("• {model}: {count}").format(model=model_name(t, model), count=t.number(count))
-
-
-def _nothing_ready(t: Translator, container: Container) -> str:
-    return t._("Nothing in {reference} is ready yet, so nothing can be shipped.").format(
-        reference=container.reference
-    )
-
-
-async def ship(update: Update, context: BotContext) -> None:
-    """Ship the container: its ready drums leave stock; tell the buyer and show the result."""
-    if not await refuse_unless_admin(update, context):
-        return
+@steps.SHIPPING.admins_only
+async def ship_now(update: Update, context: BotContext) -> int:
+    """Ship the container with its details, issue its papers, and tell the buyer and admin."""
     (container_id,) = callback_ids(update, SHIP_PATTERN)
     query = update.callback_query
     assert query is not None
-    storage, t = context.storage, context.t
+    storage, t, values = context.storage, context.t, steps.draft(context)
+    details = details_from(values)
+    if details is None or values.get("container") != container_id:
+        await answer_button(update, t._("This button is no longer active."), alert=True)
+        return steps.SHIPPING.end(context) if details is None else steps.CONFIRM
     before = await storage.containers.progress(container_id, utc_now())
-    change = await storage.containers.ship(container_id, by=query.from_user.id)
+    refusal = None if before is None else await steps.cannot_ship(context, before)
+    if refusal is not None:
+        await answer_button(update, refusal, alert=True)
+        return steps.SHIPPING.end(context)
+    change = await storage.containers.ship(container_id, by=query.from_user.id, details=details)
     view = await storage.containers.view(container_id)
     if change.outcome is not OrderOutcome.DONE or before is None or view is None:
         await _not_done(update, context, change.outcome, change.container)
-        return
+        return steps.SHIPPING.end(context)
+    steps.SHIPPING.discard(context)
     await answer_button(update)
+    issued = await _issue(context, container_id, query.from_user.id)
     shipped = await storage.containers.shipped_quantity(container_id)
     staying = before.planned - shipped
     lines = _shipment_lines(
@@ -157,14 +132,61 @@ async def ship(update: Update, context: BotContext) -> None:
             staying,
         ),
     )
+    lines.append(_papers_line(t, issued))
     buttons = column(
         [
-            (t._("🚢 Open"), f"{VIEW}{container_id}"),
+            papers_button(t, container_id),
+            steps.open_button(t, container_id),
             (t._("⬅️ Containers"), CONTAINERS),
         ]
     )
     await show(update, context, "\n".join(lines), buttons)
     await _tell_buyer(context, view, lambda tb, v: _shipped_text(tb, v, shipped, staying))
+    if isinstance(issued, list):
+        for one in issued:
+            await tell_buyer_of(context, one)
+        for one in issued:
+            await send_paper(context, one.paper, query.from_user.id)
+    return steps.SHIPPING.end(context)
+
+
+async def _issue(
+    context: BotContext, container_id: int, by: int
+) -> list[Issued] | MissingRate | None:
+    """Issue the papers of a container just shipped; None when they could not be."""
+    try:
+        return await issue_shipping_papers(context, container_id, by=by)
+    except Exception:
+        # The drums have left: the shipment stands, and the container's papers screen offers
+        # to issue them again.
+        logger.exception("container %s shipped; its papers could not be issued", container_id)
+        return None
+
+
+def _papers_line(t: Translator, issued: list[Issued] | MissingRate | None) -> str:
+    if isinstance(issued, MissingRate):
+        return missing_rate_text(t, issued)
+    if not issued:
+        return t._(
+            "📄 The commercial invoice and packing list could not be issued now: issue them "
+            "from 📄 Papers."
+        )
+    invoice, packing = issued
+    return t._(
+        "📄 Commercial invoice {invoice} and packing list {packing} issued and sent to the buyer."
+    ).format(invoice=invoice.paper.number, packing=packing.paper.number)
+
+
+async def ship_outside(update: Update, context: BotContext) -> None:
+    """Answer a Ship confirmation tapped outside the flow: nothing ships without its details."""
+    progress = await open_progress(update, context, SHIP_PATTERN)
+    if progress is None:
+        return
+    refusal = await steps.cannot_ship(context, progress)
+    text = refusal or context.t._(
+        "This button is no longer active: tap 🚢 Ship and type the shipping details first."
+    )
+    await answer_button(update, text, alert=True)
 
 
 async def _not_done(
@@ -174,11 +196,14 @@ async def _not_done(
     if container is None:
         await answer_button(update, t._("There is no such container."), alert=True)
         return
-    if outcome is OrderOutcome.NOTHING_READY:
-        await answer_button(update, _nothing_ready(t, container), alert=True)
+    progress = await context.storage.containers.progress(container.id, utc_now())
+    if outcome is OrderOutcome.NOTHING_READY and progress is not None:
+        refusal = await steps.cannot_ship(context, progress)
+        await answer_button(update, refusal or steps.nothing_ready(t, container), alert=True)
+    elif outcome is OrderOutcome.NOTHING_READY:
+        await answer_button(update, steps.nothing_ready(t, container), alert=True)
     else:
         await answer_button(update, closed_text(t, container), alert=True)
-    progress = await context.storage.containers.progress(container.id, utc_now())
     if progress is not None:
         await show_container(update, context, progress, for_admin=True)
 
@@ -237,11 +262,39 @@ async def _tell_buyer(
     await notify(context, view.buyer_telegram_id, text(t, view))
 
 
-def handlers() -> list[BaseHandler[Update, BotContext, None]]:
+def handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     """Return the steps that cancel and ship a container (wired via container_admin)."""
+    text = filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND
+    shipping = steps.SHIPPING.conversation(
+        "container_ship",
+        entry_points=[CallbackQueryHandler(steps.ask_ship, pattern=ASK_SHIP_PATTERN)],
+        states={
+            steps.NUMBER: [MessageHandler(text, steps.number_typed)],
+            steps.SEAL: [MessageHandler(text, steps.seal_typed)],
+            steps.VESSEL: [MessageHandler(text, steps.vessel_typed)],
+            steps.VOYAGE: [MessageHandler(text, steps.voyage_typed)],
+            steps.LOADING: [
+                CallbackQueryHandler(steps.loading_given, pattern=f"^{steps.USUAL_LOADING}$"),
+                MessageHandler(text, steps.loading_given),
+            ],
+            steps.DISCHARGE: [
+                CallbackQueryHandler(steps.discharge_given, pattern=f"^{steps.DESTINATION_PORT}$"),
+                MessageHandler(text, steps.discharge_given),
+            ],
+            steps.MARKS: [
+                CallbackQueryHandler(steps.marks_given, pattern=f"^{steps.USUAL_MARKS}$"),
+                MessageHandler(text, steps.marks_given),
+            ],
+            steps.CONFIRM: [CallbackQueryHandler(ship_now, pattern=SHIP_PATTERN)],
+        },
+        cancel=steps.leave,
+        cancel_data=steps.STOP,
+        anything_else=True,
+    )
     return [
         CallbackQueryHandler(ask_cancel, pattern=ASK_CANCEL_PATTERN),
         CallbackQueryHandler(cancel_container, pattern=CANCEL_PATTERN),
-        CallbackQueryHandler(ask_ship, pattern=ASK_SHIP_PATTERN),
-        CallbackQueryHandler(ship, pattern=SHIP_PATTERN),
+        shipping,
+        # A confirmation tapped outside the conversation (old, or after a restart) ships nothing.
+        CallbackQueryHandler(ship_outside, pattern=SHIP_PATTERN),
     ]

@@ -10,16 +10,19 @@ from bot.i18n import Translator
 from bot.spreadsheets import Column, Kind, Table
 from handlers.containers.screens import order_status_name
 from handlers.members.menu import status_label
+from handlers.papers.issuing import kind_name
 from handlers.reports.review_cards import reason_text
 from storage.exports import ExportData
 from storage.models.containers import ContainerStatus, container_reference
 from storage.models.earnings import EarningsKind
 from storage.models.members import Role
 from storage.models.orders import order_reference
+from storage.models.papers import PaperKind
 from storage.models.reports import ReportStatus, report_reference
 from storage.models.stock import StockMovementKind
 
 INTEGER, RUPIAH, DATETIME, DATE = Kind.INTEGER, Kind.RUPIAH, Kind.DATETIME, Kind.DATE
+DECIMAL = Kind.DECIMAL
 
 
 def export_tables(t: Translator, data: ExportData, zone: ZoneInfo) -> list[Table]:
@@ -31,6 +34,7 @@ def export_tables(t: Translator, data: ExportData, zone: ZoneInfo) -> list[Table
         containers_table(t, data, zone),
         earnings_table(t, data, zone),
         members_table(t, data, zone),
+        papers_table(t, data, zone),
     ]
 
 
@@ -289,3 +293,50 @@ def members_table(t: Translator, data: ExportData, zone: ZoneInfo) -> Table:
         for member in data.members
     ]
     return Table("members", t._("Members"), columns, rows)
+
+
+def papers_table(t: Translator, data: ExportData, zone: ZoneInfo) -> Table:
+    """Every line of the export papers issued in the period, as each paper shows it."""
+    columns = [
+        Column(t._("Number")),
+        Column(t._("Kind")),
+        Column(t._("Issued at"), DATETIME),
+        Column(t._("Buyer")),
+        Column(t._("For")),
+        Column(t._("Code")),
+        Column(t._("HS code")),
+        Column(t._("Quantity"), INTEGER),
+        Column(t._("Currency")),
+        Column(t._("Unit price"), DECIMAL),
+        Column(t._("Amount"), DECIMAL),
+        Column(t._("Packages"), INTEGER),
+        Column(t._("Net weight (kg)"), DECIMAL),
+        Column(t._("Gross weight (kg)"), DECIMAL),
+        Column(t._("Volume (m³)"), DECIMAL),
+    ]
+    rows = []
+    for paper in data.papers:
+        content = paper.content
+        # A packing list shows no prices: neither does its row.
+        priced = paper.kind is not PaperKind.PACKING
+        for line in content.lines:
+            rows.append(
+                (
+                    paper.number,
+                    kind_name(t, paper.kind),
+                    _local(paper.issued_at, zone),
+                    content.buyer.company or content.buyer.name,
+                    content.order_reference or content.container_reference,
+                    line.code,
+                    line.hs_code,
+                    line.quantity,
+                    content.currency.value if priced else None,
+                    line.unit_price if priced else None,
+                    line.amount if priced else None,
+                    line.packages,
+                    line.net_kg,
+                    line.gross_kg,
+                    line.volume_m3,
+                )
+            )
+    return Table("papers", t._("Export papers"), columns, rows)

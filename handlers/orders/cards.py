@@ -19,6 +19,7 @@ from handlers.orders.screens import (
     ordered_quantity,
     status_text,
 )
+from handlers.papers.screens import proforma_button
 from handlers.reports.my_reports import drum_count
 from handlers.reports.review_cards import MAX_ANSWER_LENGTH, admin_name
 from storage.models.containers import container_reference
@@ -83,11 +84,20 @@ def decision_buttons(t: Translator, view: OrderView, available: int) -> InlineKe
     )
 
 
+# Orders a proforma invoice is for: confirmed, and neither declined nor cancelled.
+INVOICED = frozenset(
+    {OrderStatus.CONFIRMED, OrderStatus.BACKORDERED, OrderStatus.IN_CONTAINER, OrderStatus.SHIPPED}
+)
+
+
 def cancel_buttons(t: Translator, view: OrderView) -> InlineKeyboardMarkup | None:
-    """An admin's Cancel on an open order not in a container; nothing for any other."""
-    if view.order.status not in ADMIN_CANCELLABLE:
-        return None
-    return keyboard([[(t._("✖️ Cancel this order"), f"{CANCEL_ASK}{view.order.id}")]])
+    """An admin's buttons on a decided order: its proforma once confirmed, Cancel while open."""
+    rows: list[list[Button]] = []
+    if view.order.status in INVOICED:
+        rows.append([proforma_button(t, view.order.id)])
+    if view.order.status in ADMIN_CANCELLABLE:
+        rows.append([(t._("✖️ Cancel this order"), f"{CANCEL_ASK}{view.order.id}")])
+    return keyboard(rows) if rows else None
 
 
 def cancelled_by_buyer(view: OrderView) -> bool:

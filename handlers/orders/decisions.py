@@ -19,6 +19,7 @@ from handlers.common import (
     keyboard,
     page_buttons,
     refuse_unless_admin,
+    reply,
     show,
 )
 from handlers.members.menu import MAIN_MENU, ORDERS
@@ -43,6 +44,7 @@ from handlers.orders.cards import (
 )
 from handlers.orders.screens import ordered_quantity, status_text
 from handlers.pages import MAX_LISTED, Entry, paginate, pick
+from handlers.papers.screens import proforma_after_confirming
 from handlers.reports.review_cards import admin_id
 from storage.models.orders import OrderChange, OrderOutcome, OrderStatus, OrderView
 
@@ -147,6 +149,10 @@ async def _after_decision(
     await refresh_copies(context, fresh)
     rates = await context.storage.exchange_rates.all()
     await tell_buyer(context, fresh, lambda buyer_t: buyer_decision(buyer_t, fresh, rates))
+    if fresh.order.confirmed:
+        said = await proforma_after_confirming(context, fresh.order.id, admin_id(update))
+        if said:
+            await reply(update, context, f"{fresh.order.reference}: {said}")
 
 
 async def ask_cancel(update: Update, context: BotContext) -> None:
