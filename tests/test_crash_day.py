@@ -113,9 +113,17 @@ async def day(emulator: BotApiEmulator, tmp_path: Path) -> AsyncIterator[Day]:
 
 
 async def kill_while_in_flight(
-    day: Day, method: str, push: Callable[[], int], chat_id: int | None = None
+    day: Day,
+    method: str,
+    push: Callable[[], int],
+    chat_id: int | None = None,
+    settled: Callable[[], bool] | None = None,
 ) -> None:
-    """Make an update; kill -9 the bot while its `method` call (to `chat_id`) is in flight."""
+    """Make an update; kill -9 the bot while its `method` call (to `chat_id`) is in flight.
+
+    `settled`, when given, is waited for too: what else the update sends must be done (a
+    message in flight at the kill may arrive twice, by design).
+    """
     emulator = day.emulator
     emulator.inject(method, "delay", delay=HOLD_SECONDS, count=1, chat_id=chat_id)
     mark = len(emulator.requests)
@@ -128,6 +136,8 @@ async def kill_while_in_flight(
         )
 
     await emulator.wait_until(held, ANSWER_SECONDS)
+    if settled is not None:
+        await emulator.wait_until(settled, ANSWER_SECONDS)
     await day.process.kill()
     emulator.clear_faults()
     await day.process.start()
@@ -239,12 +249,18 @@ async def test_an_admin_cancellation_delivered_again_releases_once_and_tells_the
     await li_confirmed_and_tanaka_waiting(day)
     card = await notice_with(day, "O-000001", "ordadm:x:1")
     question = (await day.ani.press("ordadm:x:1", card))[-1]
-    # The order is cancelled and its 8 drums released; the bot dies telling the buyer.
+    # The order is cancelled and its 8 drums released; the bot dies telling the buyer, once
+    # the other buyer has heard of the drums that came free.
+    tanaka_told = (
+        "SELECT COUNT(*) FROM outbox WHERE chat_id = ? AND status = 'sent'"
+        " AND text LIKE '%Good news%'"
+    )
     await kill_while_in_flight(
         day,
         "sendMessage",
         lambda: day.emulator.press_button(ADMIN_ANI, question.message_id, "ordadm:xy:1"),
         chat_id=LI,
+        settled=lambda: day.query(tanaka_told, TANAKA)[0][0] >= 1,
     )
     released = "SELECT COUNT(*) FROM stock_movements WHERE order_id = 1 AND kind = 'released'"
     assert day.query(released) == [(1,)]
