@@ -83,7 +83,7 @@ COMMANDS = (
     _command("start menu", NEWCOMERS, N_("/start or /menu: register as an artisan or a buyer")),
     _command("start menu", EVERYONE - NEWCOMERS, N_("/start or /menu: the main menu")),
     _command("help", EVERYONE, N_("/help: this list")),
-    _command("language", EVERYONE, N_("/language: choose Indonesian or English")),
+    _command("language", EVERYONE, N_("/language: choose Indonesian, English or Chinese")),
     _command("cancel", EVERYONE, N_("/cancel: stop what you are doing")),
     _command("profile", MEMBERS, N_("/profile: what you registered, and changing it")),
     _command("write", WRITERS, N_("/write: write to the cooperative's admins")),
