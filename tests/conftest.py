@@ -8,12 +8,14 @@ import pkgutil
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pypdf import PdfReader
 
-from bot.emulator import BotApiEmulator, Person
+from bot.emulator import BotApiEmulator, ChatMessage, Person
 from bot.serve import serve
 from bot.settings import Settings
 from storage import Storage
@@ -183,3 +185,21 @@ def full_width(text: str) -> str:
     return "".join(
         chr(ord(character) + 0xFEE0) if "!" <= character <= "~" else character for character in text
     )
+
+
+def documents(person: Person) -> list[ChatMessage]:
+    """The files the bot sent a person, oldest first."""
+    return [message for message in person.inbox if message.document is not None]
+
+
+def sent_file(bot: RunningBot, message: ChatMessage) -> bytes:
+    """The bytes of a file the bot sent, as the emulator received them."""
+    assert message.document is not None
+    stored = bot.emulator.find_file(message.document["file_id"])
+    assert stored is not None
+    return stored.data
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text a PDF reader finds on every page."""
+    return "\n".join(page.extract_text() for page in PdfReader(BytesIO(pdf)).pages)

@@ -29,6 +29,7 @@ from bot.periods import this_month
 from handlers.insights.statement_screens import statement_document
 from storage.models.members import Member, MemberStatus, Role
 from storage.statements import Statement, StatementPayment
+from tests.conftest import pdf_text
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 NOVEMBER = this_month(datetime(2026, 11, 15, tzinfo=JAKARTA), JAKARTA)
@@ -41,10 +42,6 @@ GOODS = (
 
 def _pages(pdf: bytes) -> list[PageObject]:
     return list(PdfReader(BytesIO(pdf)).pages)
-
-
-def _text(pdf: bytes) -> str:
-    return "\n".join(page.extract_text() for page in _pages(pdf))
 
 
 def _embedded_fonts(page: PageObject) -> list[tuple[str, DictionaryObject]]:
@@ -152,7 +149,7 @@ def test_a_chinese_name_with_an_emoji_keeps_its_chinese(caplog: pytest.LogCaptur
     for locale in ("en", "zh"):
         t = translator(locale)
         document = statement_document(t, li, statement, date(2026, 11, 26))
-        text = _text(_render_quietly(document, caplog))
+        text = pdf_text(_render_quietly(document, caplog))
         assert "李伟" in text and "义乌" in text and "鼓坊" in text
         assert "😀" not in text and "🏡" not in text
         assert t.rupiah(150_000) in text and t.rupiah(90_000) in text
@@ -237,7 +234,7 @@ def test_every_block_shows_its_texts(caplog: pytest.LogCaptureFixture) -> None:
     )
     pdf = _render_quietly(document, caplog)
 
-    text = _text(pdf)
+    text = pdf_text(pdf)
     for written in (
         "Parties",
         "Invoice",

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from io import BytesIO
 from zoneinfo import ZoneInfo
 
-from pypdf import PdfReader
-
-from bot.emulator import Person
 from bot.emulator.world import ChatMessage
 from bot.i18n import translator
 from handlers.insights.export_tables import papers_table
 from storage.models.exchange_rates import Currency
-from tests.conftest import ADMIN_ANI, RunningBot, active_buyer
+from tests.conftest import RunningBot, active_buyer, documents, pdf_text, sent_file
+from tests.test_containers import set_rate
 from tests.test_ordering import add_stock, admins, cards_for, opened, place_order, query
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -24,23 +21,9 @@ def year() -> int:
     return datetime.now(JAKARTA).year
 
 
-def documents(person: Person) -> list[ChatMessage]:
-    """The files a person received, oldest first."""
-    return [message for message in person.inbox if message.document is not None]
-
-
-def pdf_text(bot: RunningBot, message: ChatMessage) -> str:
+def text_of(bot: RunningBot, message: ChatMessage) -> str:
     """The text of a PDF sent in a chat, as a PDF reader finds it."""
-    assert message.document is not None
-    stored = bot.emulator.find_file(message.document["file_id"])
-    assert stored is not None
-    return "\n".join(page.extract_text() for page in PdfReader(BytesIO(stored.data)).pages)
-
-
-async def set_rate(bot: RunningBot, currency: Currency, rupiah: int) -> None:
-    """Set an exchange rate straight through storage."""
-    async with opened(bot) as storage:
-        await storage.exchange_rates.set(currency, rupiah, by=ADMIN_ANI)
+    return pdf_text(sent_file(bot, message))
 
 
 def papers(bot: RunningBot) -> list[tuple[str, int, int, int]]:
@@ -64,7 +47,7 @@ async def test_confirming_sends_the_buyer_a_proforma_whose_numbers_add_up(
     [sent] = documents(li)
     assert sent.document is not None and sent.document["file_name"] == f"{number}.pdf"
     assert f"📄 Proforma invoice {number} · O-000001" in sent.plain
-    text = pdf_text(bot, sent)
+    text = text_of(bot, sent)
     # Rp375.000 a drum at Rp2.250 a yuan is 166.67 yuan (to the cent); 50 of them 8,333.50.
     for written in (number, "O-000001", "Li Wei", "Yiwu Music Trading", "9206.00", "50"):
         assert written in text, written
@@ -101,9 +84,9 @@ async def test_asked_again_it_is_the_same_paper_and_a_change_makes_a_revision(
         f"{revised}.pdf",
     ]
     # 375.000 / 2.500 = 150 yuan a drum; 50 of them 7,500.00. The first paper is kept as it was.
-    text = pdf_text(bot, documents(li)[-1])
+    text = text_of(bot, documents(li)[-1])
     assert revised in text and "150.00" in text and "7,500.00" in text
-    assert "8,333.50" in pdf_text(bot, documents(li)[0])
+    assert "8,333.50" in text_of(bot, documents(li)[0])
     assert [(kind, sequence, revision) for kind, sequence, revision, _ in papers(bot)] == [
         ("proforma", 1, 0),
         ("proforma", 1, 1),
@@ -137,7 +120,7 @@ async def test_a_chinese_buyer_gets_the_proforma_in_english_and_chinese(bot: Run
     await budi.tap("Confirm", cards_for(bot, budi.user_id, "O-000001")[-1])
     [sent] = documents(wei)
     assert "形式发票" in sent.plain  # the caption, in the buyer's language
-    text = pdf_text(bot, sent)
+    text = text_of(bot, sent)
     assert "PROFORMA INVOICE 形式发票" in text and "王伟" in text
     assert "1,666.70" in text  # 10 x 166.67
 

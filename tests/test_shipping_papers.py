@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from io import BytesIO
-
-from pypdf import PdfReader
 
 from bot.emulator import Person
 from bot.emulator.world import ChatMessage
@@ -22,7 +19,16 @@ from storage.models.catalogue import DrumSize
 from storage.models.containers import ShippingDetails
 from storage.models.exchange_rates import Currency
 from storage.models.papers import InvoiceCurrency
-from tests.conftest import ADMIN_ANI, RunningBot, active_artisan, active_buyer, full_width
+from tests.conftest import (
+    ADMIN_ANI,
+    RunningBot,
+    active_artisan,
+    active_buyer,
+    documents,
+    full_width,
+    pdf_text,
+    sent_file,
+)
 from tests.test_containers import (
     LARGE,
     SMALL,
@@ -45,23 +51,14 @@ DETAILS = (
 )
 
 
-def pdf_text(message: ChatMessage, bot: RunningBot) -> str:
+def text_of(message: ChatMessage, bot: RunningBot) -> str:
     """The text of a PDF the bot sent, its whitespace made single spaces."""
-    assert message.document is not None
-    stored = bot.emulator.find_file(message.document["file_id"])
-    assert stored is not None
-    pages = PdfReader(BytesIO(stored.data)).pages
-    return " ".join(" ".join(page.extract_text() for page in pages).split())
+    return " ".join(pdf_text(sent_file(bot, message)).split())
 
 
 def file_names(messages: list[ChatMessage]) -> list[str]:
     """The names of the files among these messages."""
     return [str(message.document["file_name"]) for message in messages if message.document]
-
-
-def documents(person: Person) -> list[ChatMessage]:
-    """The files the bot sent this person, oldest first."""
-    return [message for message in person.inbox if message.document is not None]
 
 
 async def price(bot: RunningBot, code: str) -> int:
@@ -174,7 +171,7 @@ async def test_shipping_asks_the_details_refuses_bad_ones_and_sends_both_papers(
     assert file_names(told[1:]) == papers
     assert told[1].plain == f"📄 Commercial invoice CI-{year}-0001 · C-000001"
     assert file_names(documents(ani)) == papers
-    invoice, packing = pdf_text(told[1], bot), pdf_text(told[2], bot)
+    invoice, packing = text_of(told[1], bot), text_of(told[2], bot)
 
     small, large = DEFAULT_PACKING[DrumSize.SMALL], DEFAULT_PACKING[DrumSize.LARGE]
     small_price, large_price = yuan(await price(bot, SMALL)), yuan(await price(bot, LARGE))
@@ -231,7 +228,7 @@ async def test_a_chinese_reading_buyer_gets_papers_with_chinese_labels(bot: Runn
     await ani.tap("Ya, kirim sekarang")
 
     year = today().year
-    invoice, packing = (pdf_text(message, bot) for message in documents(li))
+    invoice, packing = (text_of(message, bot) for message in documents(li))
     assert "COMMERCIAL INVOICE" in invoice and "商业发票" in invoice
     assert "PACKING LIST" in packing and "装箱单" in packing
     assert "唛头" in packing
@@ -344,7 +341,7 @@ async def test_the_papers_screen_lists_and_resends_and_issues_missing_papers_onc
     listing = next(message for message in replies if message.document is None)
     assert f"CI-{year}-0001, PL-{year}-0001 sudah dibuat dan dikirim ke pembeli." in listing.plain
     assert file_names(li.inbox[told_before:]) == [f"CI-{year}-0001.pdf", f"PL-{year}-0001.pdf"]
-    assert "CSQU3054383" in pdf_text(documents(li)[0], bot)
+    assert "CSQU3054383" in text_of(documents(li)[0], bot)
     assert f"📄 CI-{year}-0001" in listing.labels
     assert not any("Buat dokumen" in label for label in listing.labels)
 
@@ -361,7 +358,7 @@ async def test_the_papers_screen_lists_and_resends_and_issues_missing_papers_onc
     assert len(again) == sent_before + 1
     assert again[-1].document is not None
     assert again[-1].document["file_name"] == f"PL-{year}-0001.pdf"
-    assert pdf_text(again[-1], bot) == pdf_text(documents(li)[1], bot)
+    assert text_of(again[-1], bot) == text_of(documents(li)[1], bot)
     assert len(li.inbox) == told_before + 2
 
 

@@ -31,6 +31,9 @@ from tests.conftest import (
     RunningBot,
     active_artisan,
     active_buyer,
+    documents,
+    pdf_text,
+    sent_file,
 )
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -206,11 +209,6 @@ def _pages(pdf: bytes) -> int:
     return len(PdfReader(BytesIO(pdf)).pages)
 
 
-def pdf_text(pdf: bytes) -> str:
-    """The text a PDF reader finds on every page."""
-    return "\n".join(page.extract_text() for page in PdfReader(BytesIO(pdf)).pages)
-
-
 async def test_the_pdf_is_one_a4_page_even_for_a_long_month(storage: Storage, clock: Clock) -> None:
     sri = await _artisan(storage, name="Sri $Wahyuni$")
     clock.at(datetime(2026, 11, 5, 10, tzinfo=JAKARTA))
@@ -310,17 +308,6 @@ def this_month_key() -> str:
     return month_key(this_month(datetime.now(UTC), JAKARTA))
 
 
-def documents(person: Person) -> list[ChatMessage]:
-    return [message for message in person.inbox if message.document is not None]
-
-
-def pdf_of(bot: RunningBot, message: ChatMessage) -> bytes:
-    assert message.document is not None
-    stored = bot.emulator.find_file(message.document["file_id"])
-    assert stored is not None
-    return stored.data
-
-
 def first_button(message: ChatMessage) -> str:
     data = message.buttons[0][0][1]
     assert data
@@ -349,7 +336,7 @@ async def test_an_artisan_gets_their_own_statement_with_the_pdf(bot: RunningBot)
     assert document.document is not None
     assert document.document["file_name"] == f"statement-sri-wahyuni-{this_month_key()}.pdf"
     assert document.button_data("⬅️") == "menu:main"
-    pdf = pdf_of(bot, document)
+    pdf = sent_file(bot, document)
     assert pdf.startswith(b"%PDF") and _pages(pdf) == 1
     written = pdf_text(pdf)
     assert "Sri Wahyuni" in written
@@ -380,8 +367,8 @@ async def test_an_admin_sends_a_statement_to_the_artisan_in_the_artisans_languag
     assert "Paid in" in text and "IDR150,000" in text
     assert "Still to be paid on" in text and "IDR90,000" in text
     [document] = documents(budi)
-    assert pdf_of(bot, document).startswith(b"%PDF")
-    written = pdf_text(pdf_of(bot, document))
+    assert sent_file(bot, document).startswith(b"%PDF")
+    written = pdf_text(sent_file(bot, document))
     assert "IDR240,000" in written and "IDR150,000" in written and "IDR90,000" in written
     seen_before = len(sri.inbox)
 
@@ -394,8 +381,8 @@ async def test_an_admin_sends_a_statement_to_the_artisan_in_the_artisans_languag
     assert "IDR" not in told[0].plain
     assert told[1].document is not None
     assert told[1].document["file_name"] == f"statement-sri-wahyuni-{this_month_key()}.pdf"
-    assert _pages(pdf_of(bot, told[1])) == 1
-    written = pdf_text(pdf_of(bot, told[1]))
+    assert _pages(sent_file(bot, told[1])) == 1
+    written = pdf_text(sent_file(bot, told[1]))
     assert "Rp240.000" in written and "Rp90.000" in written and "IDR" not in written
 
 
