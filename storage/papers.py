@@ -38,6 +38,13 @@ class PaperRequest(BaseModel):
     container_id: int | None = None
     issued_by: int | None = None
 
+    @property
+    def subject(self) -> tuple[str, int | None]:
+        """The column naming what the paper is for (its order or container), and the id."""
+        if self.order_id is not None:
+            return "order_id", self.order_id
+        return "container_id", self.container_id
+
 
 class Issued(BaseModel):
     """The paper asked for; `new` is False when an identical one had been issued already."""
@@ -65,7 +72,7 @@ class NumberTakenError(Exception):
 
 def paper_from(row: sqlite3.Row) -> Paper:
     """Build a Paper from a row selected with COLUMNS."""
-    values = dict(row)
+    values = {name: row[name] for name in _FIELDS}
     values["content"] = PaperContent.model_validate_json(values["content"])
     return Paper.model_validate(values)
 
@@ -85,9 +92,9 @@ class Papers:
         """
         key = request.content.content_key()
         for _ in range(MAX_ATTEMPTS):
-            earlier = await self._earlier(request)
+            earlier, earlier_key = await self._earlier(request)
             if earlier is not None and (
-                earlier.content.content_key() == key or earlier.kind is not PaperKind.PROFORMA
+                earlier_key == key or earlier.kind is not PaperKind.PROFORMA
             ):
                 return Issued(paper=earlier, new=False)
             kind, year = request.content.kind, request.content.issued_on.year
@@ -109,17 +116,15 @@ class Papers:
                 return Issued(paper=paper, new=True)
         raise NumberTakenError(f"no free number for a {request.content.kind} paper")
 
-    async def _earlier(self, request: PaperRequest) -> Paper | None:
-        if request.order_id is not None:
-            return await self._latest("order_id = ? AND kind = ?", request.order_id, request)
-        return await self._latest("container_id = ? AND kind = ?", request.container_id, request)
-
-    async def _latest(self, where: str, subject: int | None, request: PaperRequest) -> Paper | None:
+    async def _earlier(self, request: PaperRequest) -> tuple[Paper | None, str | None]:
+        """The latest paper of this kind for the same order or container, and its content key."""
+        column, subject = request.subject
         row = await self._db.fetch_one(
-            f"SELECT {COLUMNS} FROM papers WHERE {where} ORDER BY id DESC LIMIT 1",
+            f"SELECT {COLUMNS}, content_key FROM papers WHERE {column} = ? AND kind = ?"
+            " ORDER BY id DESC LIMIT 1",
             (subject, request.content.kind),
         )
-        return None if row is None else paper_from(row)
+        return (None, None) if row is None else (paper_from(row), row["content_key"])
 
     async def _next_sequence(self, kind: PaperKind, year: int) -> int:
         value = await self._db.fetch_value(
@@ -150,10 +155,10 @@ class Papers:
         async with self._db.transaction() as connection:
             if not await _still_next(connection, content.kind, year, sequence, revision):
                 return None
-            subject = "order_id" if request.order_id is not None else "container_id"
+            column, subject = request.subject
             async with connection.execute(
-                f"SELECT MAX(id) FROM papers WHERE {subject} = ? AND kind = ?",
-                (request.order_id or request.container_id, content.kind),
+                f"SELECT MAX(id) FROM papers WHERE {column} = ? AND kind = ?",
+                (subject, content.kind),
             ) as cursor:
                 latest = await cursor.fetchone()
             if latest is None or latest[0] != earlier_id:

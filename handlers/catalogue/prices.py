@@ -27,15 +27,16 @@ def foreign_amount(rupiah: int, rate: ExchangeRate) -> Decimal:
     return (Decimal(rupiah) / Decimal(rate.rupiah_per_unit)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def foreign_money(t: Translator, amount: Decimal, currency: Currency) -> str:
+    """Write an amount of a foreign currency the way the reader's locale does: CN¥88.89."""
+    return format_currency(
+        amount, currency.value, format=PATTERNS[currency], currency_digits=False, locale=t.locale
+    )
+
+
 def foreign_price(t: Translator, rupiah: int, rate: ExchangeRate) -> str:
     """Write a Rupiah amount in a rate's currency, the way the reader's locale does."""
-    return format_currency(
-        foreign_amount(rupiah, rate),
-        rate.currency.value,
-        format=PATTERNS[rate.currency],
-        currency_digits=False,
-        locale=t.locale,
-    )
+    return foreign_money(t, foreign_amount(rupiah, rate), rate.currency)
 
 
 def price_lines(t: Translator, rupiah: int, rates: dict[Currency, ExchangeRate]) -> str:

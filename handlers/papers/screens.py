@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from babel.numbers import format_currency
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
 from bot.i18n import Translator
+from handlers.catalogue.prices import foreign_money
 from handlers.common import (
     Button,
     answer_button,
@@ -23,6 +23,7 @@ from handlers.common import (
 from handlers.members.menu import MAIN_MENU
 from handlers.papers.content import MissingRate
 from handlers.papers.issuing import issue_proforma, kind_name, send_paper
+from storage.models.exchange_rates import Currency
 from storage.models.papers import InvoiceCurrency, Paper, PaperKind
 from storage.papers import Issued
 
@@ -37,10 +38,10 @@ PAGE_SIZE = 8
 
 
 def money(t: Translator, amount: Decimal, currency: InvoiceCurrency) -> str:
-    """An amount in a paper's currency, the way the reader writes money (IDR without cents)."""
+    """An amount in a paper's currency, written as prices are (IDR without cents)."""
     if currency is InvoiceCurrency.IDR:
         return t.rupiah(int(amount))
-    return format_currency(amount, currency.value, locale=t.locale)
+    return foreign_money(t, amount, Currency(currency.value))
 
 
 def paper_line(t: Translator, paper: Paper) -> str:

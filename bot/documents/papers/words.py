@@ -54,7 +54,8 @@ class Words:
 
 
 def _filled(text: str, message: str, values: dict[str, str]) -> str:
-    """Fill a translation's placeholders; a translation that names others falls back."""
+    """Fill a translation's placeholders, or the English message's if the translation names
+    placeholders the message does not give."""
     try:
         return text.format(**values)
     except (KeyError, IndexError, ValueError):
